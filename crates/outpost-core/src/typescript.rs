@@ -1,0 +1,62 @@
+//! TypeScript declarations for the desktop UI, generated from the Rust types
+//! with ts-rs so they are never written twice. `cargo xtask bindings` writes
+//! them to `ui/src/bindings.ts`; a test fails when the committed file is stale.
+
+use ts_rs::TS;
+
+macro_rules! decls {
+    ($($t:ty),* $(,)?) => {{
+        let cfg = ts_rs::Config::default();
+        let mut out = String::new();
+        $( out.push_str("export "); out.push_str(&<$t as TS>::decl(&cfg)); out.push_str("\n\n"); )*
+        out
+    }};
+}
+
+/// All declarations, in one self-contained TypeScript module.
+pub fn bindings() -> String {
+    let mut s = String::from("// Generated from the Rust types by ts-rs (`cargo xtask bindings`). Do not edit.\n\n");
+    s.push_str(&decls!(
+        crate::TicketId,
+        crate::AgentId,
+        crate::CategoryId,
+        crate::CommentId,
+        crate::HistoryEventId,
+        crate::ConversationId,
+        crate::MessageId,
+        crate::KbArticleId,
+        crate::WorkspaceId,
+        crate::Status,
+        crate::Priority,
+        crate::SlaState,
+        crate::TicketNumber,
+        crate::Ticket,
+        crate::Role,
+        crate::Agent,
+        crate::Category,
+        crate::Comment,
+        crate::HistoryField,
+        crate::HistoryEvent,
+        crate::Channel,
+        crate::ConversationStatus,
+        crate::Conversation,
+        crate::MessageAuthor,
+        crate::Message,
+        crate::KbArticle,
+        crate::PlanFeatures,
+        crate::Workspace,
+        crate::AssigneeFilter,
+        crate::SlaBucket,
+        crate::SortOrder,
+        crate::TicketQuery,
+        crate::TicketCard,
+        crate::BoardPage,
+        crate::StatusCounts,
+        crate::NewTicket,
+        crate::TicketPatch,
+        crate::BulkSelection,
+        crate::TicketDetail,
+        crate::ErrorDto,
+    ));
+    s.trim_end().to_owned() + "\n"
+}

@@ -1,0 +1,3 @@
+fn main() {
+    std::fs::write("ui/src/bindings.ts", outpost_core::typescript::bindings()).unwrap();
+}
