@@ -61,14 +61,26 @@ pub struct TicketPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub priority: Option<Priority>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub assignee_id: Option<Option<AgentId>>,
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub category_id: Option<Option<CategoryId>>,
     /// Manual due date (admin only); `null` returns to the SLA deadline.
-    #[serde(default, deserialize_with = "double_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub due_override: Option<Option<DateTime<Utc>>>,
 }
@@ -108,9 +120,15 @@ mod tests {
     fn patch_distinguishes_missing_from_null() {
         let p: TicketPatch = serde_json::from_str(r#"{"status":"waiting"}"#).unwrap();
         assert_eq!(p.status, Some(Status::Waiting));
-        assert_eq!(p.assignee_id, None, "missing field leaves the assignee unchanged");
+        assert_eq!(
+            p.assignee_id, None,
+            "missing field leaves the assignee unchanged"
+        );
         let p: TicketPatch = serde_json::from_str(r#"{"assigneeId":null}"#).unwrap();
         assert_eq!(p.assignee_id, Some(None), "explicit null unassigns");
-        assert!(serde_json::from_str::<TicketPatch>(r#"{"status":"bogus"}"#).is_err(), "invalid enum rejected");
+        assert!(
+            serde_json::from_str::<TicketPatch>(r#"{"status":"bogus"}"#).is_err(),
+            "invalid enum rejected"
+        );
     }
 }

@@ -69,7 +69,10 @@ pub struct ErrorDto {
 impl ErrorDto {
     /// Builds an error from a code and message.
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into() }
+        Self {
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 

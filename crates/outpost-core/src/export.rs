@@ -7,7 +7,16 @@ use std::io::Write;
 
 /// Column headers, in order.
 pub const HEADERS: [&str; 10] = [
-    "Number", "Title", "Status", "Priority", "Category", "Assignee", "Requester", "Created", "Due", "SLA state",
+    "Number",
+    "Title",
+    "Status",
+    "Priority",
+    "Category",
+    "Assignee",
+    "Requester",
+    "Created",
+    "Due",
+    "SLA state",
 ];
 
 /// One exported ticket, with names already resolved to text.
@@ -37,8 +46,13 @@ pub fn neutralize(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes the header and `rows` as CSV to `out`; returns the number of rows.
-pub fn write_csv<W: Write, I: IntoIterator<Item = ExportRow>>(out: W, rows: I) -> Result<u64, csv::Error> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+pub fn write_csv<W: Write, I: IntoIterator<Item = ExportRow>>(
+    out: W,
+    rows: I,
+) -> Result<u64, csv::Error> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out);
     w.write_record(HEADERS)?;
     let mut n = 0;
     for r in rows {
@@ -66,7 +80,12 @@ mod tests {
     use super::*;
 
     fn row(title: &str) -> ExportRow {
-        ExportRow { number: "TKT-001".into(), title: title.into(), status: "Open".into(), ..Default::default() }
+        ExportRow {
+            number: "TKT-001".into(),
+            title: title.into(),
+            status: "Open".into(),
+            ..Default::default()
+        }
     }
 
     fn export(rows: Vec<ExportRow>) -> String {
@@ -86,17 +105,33 @@ mod tests {
             ("\rcmd", "'\rcmd"),
         ] {
             let out = export(vec![row(input)]);
-            assert!(out.contains(expected), "{input:?} must be exported as {expected:?}, got {out:?}");
+            assert!(
+                out.contains(expected),
+                "{input:?} must be exported as {expected:?}, got {out:?}"
+            );
         }
-        assert_eq!(neutralize("Printer = broken"), "Printer = broken", "only a leading trigger is neutralised");
+        assert_eq!(
+            neutralize("Printer = broken"),
+            "Printer = broken",
+            "only a leading trigger is neutralised"
+        );
     }
 
     #[test]
     fn output_is_rfc4180_and_utf8() {
-        let out = export(vec![row("Line \"one\", and two\nthree"), row("Café — naïve 東京")]);
+        let out = export(vec![
+            row("Line \"one\", and two\nthree"),
+            row("Café — naïve 東京"),
+        ]);
         let mut lines = out.split("\r\n");
-        assert_eq!(lines.next().unwrap(), "Number,Title,Status,Priority,Category,Assignee,Requester,Created,Due,SLA state");
-        assert!(out.contains("\"Line \"\"one\"\", and two\nthree\""), "quotes doubled, field quoted: {out}");
+        assert_eq!(
+            lines.next().unwrap(),
+            "Number,Title,Status,Priority,Category,Assignee,Requester,Created,Due,SLA state"
+        );
+        assert!(
+            out.contains("\"Line \"\"one\"\", and two\nthree\""),
+            "quotes doubled, field quoted: {out}"
+        );
         assert!(out.contains("Café — naïve 東京"), "UTF-8 kept verbatim");
         let mut rdr = csv::Reader::from_reader(out.as_bytes());
         let recs: Vec<_> = rdr.records().map(Result::unwrap).collect();

@@ -74,6 +74,10 @@ mod tests {
         let b = TicketId::from_parts(2_000, [0; 10]);
         assert_eq!(a.uuid().get_version_num(), 7, "ids must be UUIDv7");
         assert!(a < b, "a later timestamp must sort after an earlier one");
-        assert_eq!(a.to_string().parse::<TicketId>().unwrap(), a, "ids round-trip through text");
+        assert_eq!(
+            a.to_string().parse::<TicketId>().unwrap(),
+            a,
+            "ids round-trip through text"
+        );
     }
 }

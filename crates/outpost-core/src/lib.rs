@@ -11,6 +11,8 @@ pub mod export;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod sla;
+pub mod sync;
 pub mod ticket;
 #[cfg(feature = "ts")]
 pub mod typescript;

@@ -7,9 +7,9 @@
 //!   starts strictly after it (keyset pagination, stable under inserts).
 //! - *SLA bucket*: Due Today, Due This Week, Overdue, At Risk (DESIGN §3).
 
+use crate::ValidationError;
 use crate::ids::{AgentId, CategoryId};
 use crate::ticket::{Priority, SlaState, Status, Ticket};
-use crate::ValidationError;
 use chrono::{DateTime, Datelike, Duration, NaiveTime, TimeZone, Utc, Weekday};
 use serde::{Deserialize, Serialize};
 
@@ -109,7 +109,10 @@ impl PageCursor {
 
     /// Decodes a cursor from [`PageCursor::encode`].
     pub fn decode(s: &str) -> Result<Self, ValidationError> {
-        let bad = || ValidationError::Invalid { field: "cursor", reason: "malformed page cursor".into() };
+        let bad = || ValidationError::Invalid {
+            field: "cursor",
+            reason: "malformed page cursor".into(),
+        };
         let (k, id) = s.split_once('.').ok_or_else(bad)?;
         Ok(PageCursor {
             key: k.parse().map_err(|_| bad())?,
@@ -174,13 +177,20 @@ impl StatusCounts {
 /// The instants that bound an SLA bucket for an agent in timezone `tz`:
 /// tickets due before `due_before` (and not breached) fall in Due Today / Due
 /// This Week. `week_start` is the first day of the week (Monday by default).
-pub fn bucket_end<Tz: TimeZone>(bucket: SlaBucket, now: DateTime<Utc>, tz: &Tz, week_start: Weekday) -> Option<DateTime<Utc>> {
+pub fn bucket_end<Tz: TimeZone>(
+    bucket: SlaBucket,
+    now: DateTime<Utc>,
+    tz: &Tz,
+    week_start: Weekday,
+) -> Option<DateTime<Utc>> {
     let local = now.with_timezone(tz);
     let today = local.date_naive();
     let days_ahead = match bucket {
         SlaBucket::DueToday => 1,
         SlaBucket::DueThisWeek => {
-            let from_start = (7 + today.weekday().num_days_from_monday() - week_start.num_days_from_monday()) % 7;
+            let from_start = (7 + today.weekday().num_days_from_monday()
+                - week_start.num_days_from_monday())
+                % 7;
             7 - i64::from(from_start)
         }
         SlaBucket::Overdue | SlaBucket::AtRisk => return None,
@@ -190,14 +200,23 @@ pub fn bucket_end<Tz: TimeZone>(bucket: SlaBucket, now: DateTime<Utc>, tz: &Tz, 
     let instant = tz
         .from_local_datetime(&next_midnight)
         .earliest()
-        .or_else(|| tz.from_local_datetime(&(next_midnight + Duration::hours(1))).earliest())?;
+        .or_else(|| {
+            tz.from_local_datetime(&(next_midnight + Duration::hours(1)))
+                .earliest()
+        })?;
     Some(instant.with_timezone(&Utc))
 }
 
 /// Whether a ticket with these SLA fields is in `bucket` at `now`.
 /// `end` comes from [`bucket_end`]. Used by the in-memory reference and tests;
 /// the store evaluates the same rule in SQL.
-pub fn in_bucket(bucket: SlaBucket, state: SlaState, status: Status, due_at: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> bool {
+pub fn in_bucket(
+    bucket: SlaBucket,
+    state: SlaState,
+    status: Status,
+    due_at: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+) -> bool {
     match bucket {
         SlaBucket::Overdue => state == SlaState::Breached,
         SlaBucket::AtRisk => state == SlaState::AtRisk,
@@ -215,7 +234,10 @@ mod tests {
 
     #[test]
     fn cursor_round_trips_and_rejects_garbage() {
-        let c = PageCursor { key: -42, id: uuid::Uuid::from_u128(7) };
+        let c = PageCursor {
+            key: -42,
+            id: uuid::Uuid::from_u128(7),
+        };
         assert_eq!(PageCursor::decode(&c.encode()).unwrap(), c);
         assert!(PageCursor::decode("nope").is_err());
         assert!(PageCursor::decode("1.notauuid").is_err());
@@ -227,11 +249,23 @@ mod tests {
         // Wednesday 2026-11-25 23:30 UTC is already Thursday 00:30 in Paris.
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 23, 30, 0).unwrap();
         let today = bucket_end(SlaBucket::DueToday, now, &tz, Weekday::Mon).unwrap();
-        assert_eq!(today, Utc.with_ymd_and_hms(2026, 11, 26, 23, 0, 0).unwrap(), "end of Thursday in Paris");
+        assert_eq!(
+            today,
+            Utc.with_ymd_and_hms(2026, 11, 26, 23, 0, 0).unwrap(),
+            "end of Thursday in Paris"
+        );
         let week = bucket_end(SlaBucket::DueThisWeek, now, &tz, Weekday::Mon).unwrap();
-        assert_eq!(week, Utc.with_ymd_and_hms(2026, 11, 29, 23, 0, 0).unwrap(), "end of Sunday in Paris");
+        assert_eq!(
+            week,
+            Utc.with_ymd_and_hms(2026, 11, 29, 23, 0, 0).unwrap(),
+            "end of Sunday in Paris"
+        );
         let week_sun = bucket_end(SlaBucket::DueThisWeek, now, &tz, Weekday::Sun).unwrap();
-        assert_eq!(week_sun, Utc.with_ymd_and_hms(2026, 11, 28, 23, 0, 0).unwrap(), "week starting Sunday ends Saturday night");
+        assert_eq!(
+            week_sun,
+            Utc.with_ymd_and_hms(2026, 11, 28, 23, 0, 0).unwrap(),
+            "week starting Sunday ends Saturday night"
+        );
         assert_eq!(bucket_end(SlaBucket::Overdue, now, &tz, Weekday::Mon), None);
     }
 
@@ -240,9 +274,33 @@ mod tests {
         let now = Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap();
         let end = Some(now + Duration::hours(6));
         let due = Some(now + Duration::hours(1));
-        assert!(in_bucket(SlaBucket::DueToday, SlaState::OnTrack, Status::Open, due, end));
-        assert!(!in_bucket(SlaBucket::DueToday, SlaState::Breached, Status::Open, due, end));
-        assert!(!in_bucket(SlaBucket::DueToday, SlaState::Met, Status::Resolved, due, end));
-        assert!(!in_bucket(SlaBucket::DueToday, SlaState::OnTrack, Status::Open, None, end));
+        assert!(in_bucket(
+            SlaBucket::DueToday,
+            SlaState::OnTrack,
+            Status::Open,
+            due,
+            end
+        ));
+        assert!(!in_bucket(
+            SlaBucket::DueToday,
+            SlaState::Breached,
+            Status::Open,
+            due,
+            end
+        ));
+        assert!(!in_bucket(
+            SlaBucket::DueToday,
+            SlaState::Met,
+            Status::Resolved,
+            due,
+            end
+        ));
+        assert!(!in_bucket(
+            SlaBucket::DueToday,
+            SlaState::OnTrack,
+            Status::Open,
+            None,
+            end
+        ));
     }
 }

@@ -251,7 +251,11 @@ impl TicketNumber {
         if digits.is_empty() || digits.len() > 18 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        digits.parse::<u64>().ok().filter(|n| *n > 0).map(TicketNumber)
+        digits
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(TicketNumber)
     }
 }
 
@@ -310,10 +314,27 @@ mod tests {
     #[test]
     fn number_queries_accept_what_agents_type() {
         for q in ["TKT-001", "#TKT-001", "tkt-1", "TKT1", "#1", "1", " 001 "] {
-            assert_eq!(TicketNumber::parse_query(q), Some(TicketNumber(1)), "query {q:?} should find ticket 1");
+            assert_eq!(
+                TicketNumber::parse_query(q),
+                Some(TicketNumber(1)),
+                "query {q:?} should find ticket 1"
+            );
         }
-        for q in ["", "TKT-", "printer", "1a", "-1", "0", "TKT-x", "99999999999999999999"] {
-            assert_eq!(TicketNumber::parse_query(q), None, "query {q:?} is not a number");
+        for q in [
+            "",
+            "TKT-",
+            "printer",
+            "1a",
+            "-1",
+            "0",
+            "TKT-x",
+            "99999999999999999999",
+        ] {
+            assert_eq!(
+                TicketNumber::parse_query(q),
+                None,
+                "query {q:?} is not a number"
+            );
         }
     }
 
@@ -323,7 +344,10 @@ mod tests {
         assert_eq!("In Progress".parse::<Status>().unwrap(), Status::InProgress);
         assert_eq!("URGENT".parse::<Priority>().unwrap(), Priority::Urgent);
         let err = "sometimes".parse::<Status>().unwrap_err();
-        assert!(err.to_string().contains("status"), "error names the field: {err}");
+        assert!(
+            err.to_string().contains("status"),
+            "error names the field: {err}"
+        );
         for s in Status::ALL {
             assert_eq!(Status::from_rank(s.rank()), Some(s));
         }

@@ -15,7 +15,9 @@ macro_rules! decls {
 
 /// All declarations, in one self-contained TypeScript module.
 pub fn bindings() -> String {
-    let mut s = String::from("// Generated from the Rust types by ts-rs (`cargo xtask bindings`). Do not edit.\n\n");
+    let mut s = String::from(
+        "// Generated from the Rust types by ts-rs (`cargo xtask bindings`). Do not edit.\n\n",
+    );
     s.push_str(&decls!(
         crate::TicketId,
         crate::AgentId,

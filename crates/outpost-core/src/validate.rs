@@ -13,7 +13,11 @@ pub const MAX_SHORT_CHARS: usize = 320;
 pub const MAX_QUERY_CHARS: usize = 200;
 
 /// Trims and checks a required single-line text; returns the trimmed value.
-pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, ValidationError> {
+pub fn required_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<String, ValidationError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(ValidationError::Empty { field });
@@ -27,7 +31,11 @@ pub fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), Val
     // Count lazily: a 1 MB title must not cost a full scan to reject.
     let len = value.chars().take(max + 1).count();
     if len > max {
-        return Err(ValidationError::TooLong { field, len: value.chars().count(), max });
+        return Err(ValidationError::TooLong {
+            field,
+            len: value.chars().count(),
+            max,
+        });
     }
     Ok(())
 }
@@ -45,10 +53,15 @@ pub fn comment_body(value: &str) -> Result<String, ValidationError> {
 
 /// Checks an IANA timezone name.
 pub fn timezone(value: &str) -> Result<chrono_tz::Tz, ValidationError> {
-    value.parse::<chrono_tz::Tz>().map_err(|_| ValidationError::Invalid {
-        field: "timezone",
-        reason: format!("unknown timezone {:?}; use an IANA name such as Europe/Paris", value.chars().take(60).collect::<String>()),
-    })
+    value
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| ValidationError::Invalid {
+            field: "timezone",
+            reason: format!(
+                "unknown timezone {:?}; use an IANA name such as Europe/Paris",
+                value.chars().take(60).collect::<String>()
+            ),
+        })
 }
 
 #[cfg(test)]
@@ -57,12 +70,18 @@ mod tests {
 
     #[test]
     fn titles_are_trimmed_and_bounded() {
-        assert_eq!(title("  Printer offline \n in Lyon ").unwrap(), "Printer offline   in Lyon");
+        assert_eq!(
+            title("  Printer offline \n in Lyon ").unwrap(),
+            "Printer offline   in Lyon"
+        );
         assert_eq!(title("   ").unwrap_err().code(), "empty_field");
         let huge = "x".repeat(1_000_000);
         let err = title(&huge).unwrap_err();
         assert_eq!(err.code(), "too_long");
-        assert!(err.to_string().contains("at most 300"), "message states the limit: {err}");
+        assert!(
+            err.to_string().contains("at most 300"),
+            "message states the limit: {err}"
+        );
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! Outpost central server (filled in by the sync issue).

@@ -1,0 +1,2 @@
+//! `outpost-server` binary.
+fn main() {}

@@ -1,0 +1,1 @@
+//! `cargo xtask bench` (filled in by the store work).
