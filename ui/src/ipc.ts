@@ -1,0 +1,189 @@
+//! The one module that talks to the Tauri shell. Components never call `invoke`
+//! directly: they call the functions exported here, typed with the generated
+//! bindings. When the page runs outside Tauri (a plain browser, Vitest,
+//! Playwright) or with `?mock` in the URL, the same interface is served by the
+//! in-memory mock backend in `./mock`.
+//!
+//! Words used here:
+//! - *backend*: an implementation of [`Backend`] (Tauri IPC or the mock).
+//! - *IpcError*: a rejected call, always carrying the shell's `{code, message}`.
+
+import type {
+  Agent,
+  BoardPage,
+  BulkSelection,
+  Category,
+  Comment,
+  ErrorDto,
+  HistoryEvent,
+  NewTicket,
+  StatusCounts,
+  TicketCard,
+  TicketDetail,
+  TicketId,
+  TicketPatch,
+  TicketQuery,
+  Workspace,
+} from './bindings';
+
+/** Who is signed in and the workspace vocabulary the board resolves ids with. */
+export type Session = {
+  agent: Agent;
+  workspace: Workspace;
+  agents: Agent[];
+  categories: Category[];
+};
+
+/**
+ * A board page as the UI uses it. The generated type says `bigint` for `u64`,
+ * but JSON carries plain numbers; [`toNumber`] normalises either.
+ */
+export type Page = Omit<BoardPage, 'total'> & { total: number };
+/** Status counts as plain numbers (see [`Page`]). */
+export type Counts = { [K in keyof StatusCounts]: number };
+
+/** Everything the UI can ask of the desktop shell. */
+export interface Backend {
+  getSession(): Promise<Session>;
+  listTickets(query: TicketQuery, cursor: string | null, limit: number): Promise<BoardPage>;
+  ticketStats(query: TicketQuery): Promise<StatusCounts>;
+  getTicket(id: TicketId): Promise<TicketDetail>;
+  listComments(ticketId: TicketId): Promise<Comment[]>;
+  listHistory(ticketId: TicketId): Promise<HistoryEvent[]>;
+  updateTicket(id: TicketId, patch: TicketPatch): Promise<TicketCard>;
+  addComment(ticketId: TicketId, body: string): Promise<Comment>;
+  createTicket(ticket: NewTicket): Promise<TicketCard>;
+  bulkUpdateTickets(selection: BulkSelection, patch: TicketPatch): Promise<number>;
+  exportTicketsCsv(selection: BulkSelection, path: string): Promise<number>;
+  /** Opens the native save dialog; resolves to the chosen path or `null` if cancelled. */
+  chooseCsvPath(defaultName: string): Promise<string | null>;
+  /** Calls `handler` on every `tickets-changed` event; resolves to an unsubscribe. */
+  onTicketsChanged(handler: () => void): Promise<() => void>;
+}
+
+/** A failed call, with the stable `code` the UI branches on. */
+export class IpcError extends Error implements ErrorDto {
+  readonly code: string;
+  constructor(dto: ErrorDto) {
+    super(dto.message);
+    this.name = 'IpcError';
+    this.code = dto.code;
+  }
+}
+
+/** Turns whatever a rejected call carried into an [`IpcError`]. */
+export function toIpcError(e: unknown): IpcError {
+  if (e instanceof IpcError) return e;
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const o = e as { code: unknown; message: unknown };
+    return new IpcError({ code: String(o.code), message: String(o.message) });
+  }
+  if (typeof e === 'string') return new IpcError({ code: 'unknown', message: e });
+  if (e instanceof Error) return new IpcError({ code: 'unknown', message: e.message });
+  return new IpcError({ code: 'unknown', message: 'Something went wrong' });
+}
+
+function toNumber(n: number | bigint): number {
+  return typeof n === 'bigint' ? Number(n) : n;
+}
+
+/** The Tauri implementation: one `invoke` per command, camelCase arguments. */
+export function tauriBackend(): Backend {
+  const call = async <T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> => {
+    const { invoke } = await import('@tauri-apps/api/core');
+    return invoke<T>(cmd, args);
+  };
+  return {
+    getSession: () => call('get_session'),
+    listTickets: (query, cursor, limit) => call('list_tickets', { query, cursor, limit }),
+    ticketStats: (query) => call('ticket_stats', { query }),
+    getTicket: (id) => call('get_ticket', { id }),
+    listComments: (ticketId) => call('list_comments', { ticketId }),
+    listHistory: (ticketId) => call('list_history', { ticketId }),
+    updateTicket: (id, patch) => call('update_ticket', { id, patch }),
+    addComment: (ticketId, body) => call('add_comment', { ticketId, body }),
+    createTicket: (ticket) => call('create_ticket', { ticket }),
+    bulkUpdateTickets: (selection, patch) => call('bulk_update_tickets', { selection, patch }),
+    exportTicketsCsv: (selection, path) => call('export_tickets_csv', { selection, path }),
+    async chooseCsvPath(defaultName) {
+      const { save } = await import('@tauri-apps/plugin-dialog');
+      return save({ defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
+    },
+    async onTicketsChanged(handler) {
+      const { listen } = await import('@tauri-apps/api/event');
+      return listen('tickets-changed', () => handler());
+    },
+  };
+}
+
+/** Whether the page should use the mock backend. */
+export function wantsMock(win: Window = window): boolean {
+  const params = new URLSearchParams(win.location.search);
+  return params.has('mock') || !('__TAURI_INTERNALS__' in win);
+}
+
+let backend: Backend | null = null;
+
+/** Installs the backend every call goes through (tests install a mock). */
+export function installBackend(b: Backend): void {
+  backend = b;
+}
+
+/** Picks and installs the backend for this page: Tauri, or the mock. */
+export async function initBackend(): Promise<Backend> {
+  if (backend) return backend;
+  if (wantsMock()) {
+    const { createMockBackend, mockOptionsFromUrl } = await import('./mock');
+    backend = createMockBackend(mockOptionsFromUrl(window.location.search));
+  } else {
+    backend = tauriBackend();
+  }
+  return backend;
+}
+
+function be(): Backend {
+  if (!backend) throw new IpcError({ code: 'not_ready', message: 'IPC backend not initialised' });
+  return backend;
+}
+
+async function wrap<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (e) {
+    throw toIpcError(e);
+  }
+}
+
+export const getSession = () => wrap(() => be().getSession());
+export const listTickets = (query: TicketQuery, cursor: string | null, limit: number) =>
+  wrap(async (): Promise<Page> => {
+    const p = await be().listTickets(query, cursor, limit);
+    return { ...p, total: toNumber(p.total) };
+  });
+export const ticketStats = (query: TicketQuery) =>
+  wrap(async (): Promise<Counts> => {
+    const c = await be().ticketStats(query);
+    return {
+      open: toNumber(c.open),
+      inProgress: toNumber(c.inProgress),
+      waiting: toNumber(c.waiting),
+      resolved: toNumber(c.resolved),
+      closed: toNumber(c.closed),
+    };
+  });
+export const getTicket = (id: TicketId) => wrap(() => be().getTicket(id));
+export const listComments = (ticketId: TicketId) => wrap(() => be().listComments(ticketId));
+export const listHistory = (ticketId: TicketId) => wrap(() => be().listHistory(ticketId));
+export const updateTicket = (id: TicketId, patch: TicketPatch) =>
+  wrap(() => be().updateTicket(id, patch));
+export const addComment = (ticketId: TicketId, body: string) =>
+  wrap(() => be().addComment(ticketId, body));
+export const createTicket = (ticket: NewTicket) => wrap(() => be().createTicket(ticket));
+export const bulkUpdateTickets = (selection: BulkSelection, patch: TicketPatch) =>
+  wrap(async () => toNumber(await be().bulkUpdateTickets(selection, patch)));
+export const exportTicketsCsv = (selection: BulkSelection, path: string) =>
+  wrap(async () => toNumber(await be().exportTicketsCsv(selection, path)));
+export const chooseCsvPath = (defaultName: string) =>
+  wrap(() => be().chooseCsvPath(defaultName));
+export const onTicketsChanged = (handler: () => void) =>
+  wrap(() => be().onTicketsChanged(handler));

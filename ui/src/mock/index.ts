@@ -1,0 +1,455 @@
+//! An in-memory implementation of the IPC [`Backend`] for tests and for running
+//! the UI in a plain browser: filters, stats, search by number or title words,
+//! sorts, keyset cursor paging, edits with history, comments with @mentions,
+//! bulk updates and a CSV export that only counts rows. It follows the Rust
+//! store's rules (outpost-core `query.rs`) closely enough that the board's
+//! behaviour in tests is the behaviour against the real store.
+//!
+//! URL options (plain browser): `?mock` uses it; `count=N` sets the ticket
+//! count (`count=0` shows the empty board); `latency=MS` delays every call;
+//! `ai=1` turns on the AI Insights plan feature.
+
+import type {
+  BoardPage,
+  BulkSelection,
+  Comment,
+  HistoryEvent,
+  HistoryField,
+  NewTicket,
+  SlaState,
+  StatusCounts,
+  Ticket,
+  TicketCard,
+  TicketPatch,
+  TicketQuery,
+} from '../bindings';
+import { IpcError, type Backend, type Session } from '../ipc';
+import { AGENTS, CATEGORIES, RESOLUTION_HOURS, WORKSPACE, generate, mockId } from './data';
+
+export { XSS_TITLE } from './data';
+
+export type MockOptions = {
+  count?: number;
+  seed?: number;
+  /** Clock; defaults to `Date.now`. */
+  now?: () => number;
+  latencyMs?: number;
+  aiInsights?: boolean;
+  /** What the "native" save dialog answers; `null` = the user cancelled. */
+  savePath?: string | null;
+};
+
+/** The mock plus hooks tests use to look inside. */
+export type MockBackend = Backend & {
+  readonly tickets: Ticket[];
+  readonly exports: { selection: BulkSelection; path: string; rows: number }[];
+  setSavePath(path: string | null): void;
+};
+
+export function mockOptionsFromUrl(search: string): MockOptions {
+  const p = new URLSearchParams(search);
+  const count = p.get('count');
+  const latency = p.get('latency');
+  return {
+    count: count !== null && /^\d+$/.test(count) ? Number(count) : undefined,
+    latencyMs: latency !== null && /^\d+$/.test(latency) ? Number(latency) : undefined,
+    aiInsights: p.get('ai') === '1',
+  };
+}
+
+const MIN = 60_000;
+const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
+const MAX_KEY = Number.MAX_SAFE_INTEGER;
+
+function slaStateAt(t: Ticket, now: number): SlaState {
+  if (t.status === 'resolved' || t.status === 'closed') return t.slaState;
+  if (!t.dueAt) return 'none';
+  if (t.status === 'waiting') return 'paused';
+  const left = Date.parse(t.dueAt) - now;
+  if (left < 0) return 'breached';
+  const target = RESOLUTION_HOURS[t.priority] * 60 * MIN;
+  return left <= Math.max(15 * MIN, 0.25 * target) ? 'at_risk' : 'on_track';
+}
+
+/** Ticket number from what an agent types (`TKT-001`, `#TKT-001`, `tkt-1`, `#1`, `1`), as the Rust parser. */
+export function parseNumberQuery(input: string): number | null {
+  let s = input.trim();
+  if (s.startsWith('#')) s = s.slice(1).trim();
+  if (s.length > 3 && s.slice(0, 3).toLowerCase() === 'tkt') {
+    s = s.slice(3);
+    if (s.startsWith('-')) s = s.slice(1);
+    s = s.trim();
+  }
+  if (!/^\d{1,18}$/.test(s)) return null;
+  const n = Number(s);
+  return n > 0 ? n : null;
+}
+
+function endOfDay(now: number, days: number): number {
+  const d = new Date(now);
+  d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() + days);
+  return d.getTime();
+}
+
+export function createMockBackend(opts: MockOptions = {}): MockBackend {
+  const clock = opts.now ?? Date.now;
+  const { tickets, conversations } = generate(opts.count ?? 3000, opts.seed ?? 42, clock());
+  const byId = new Map(tickets.map((t) => [t.id, t]));
+  const comments = new Map<string, Comment[]>();
+  const history = new Map<string, HistoryEvent[]>();
+  const listeners = new Set<() => void>();
+  const exports: MockBackend['exports'] = [];
+  let savePath: string | null = opts.savePath === undefined ? '/home/agent/tickets.csv' : opts.savePath;
+  let seq = 0;
+  const me = AGENTS[0];
+  const session: Session = {
+    agent: me,
+    workspace: { ...WORKSPACE, plan: { aiInsights: opts.aiInsights ?? false } },
+    agents: AGENTS,
+    categories: CATEGORIES,
+  };
+
+  const delay = async () => {
+    if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
+    else await Promise.resolve();
+  };
+  const notFound = (what: string) => new IpcError({ code: 'not_found', message: `${what} not found` });
+  const ticket = (id: string) => {
+    const t = byId.get(id);
+    if (!t) throw notFound('Ticket');
+    return t;
+  };
+  const card = (t: Ticket): TicketCard => ({
+    ticket: { ...t, slaState: slaStateAt(t, clock()) },
+    displayNumber: t.number === null ? 'New (unsynced)' : `TKT-${String(t.number).padStart(3, '0')}`,
+    assigneeName: AGENTS.find((a) => a.id === t.assigneeId)?.name ?? null,
+    categoryName: CATEGORIES.find((c) => c.id === t.categoryId)?.name ?? null,
+  });
+  const emitChanged = () => setTimeout(() => listeners.forEach((l) => l()), 0);
+
+  const historyOf = (t: Ticket): HistoryEvent[] => {
+    let h = history.get(t.id);
+    if (!h) {
+      h = [
+        {
+          id: mockId(6, ++seq),
+          ticketId: t.id,
+          actorId: null,
+          at: t.createdAt,
+          field: 'created',
+          oldValue: null,
+          newValue: t.title,
+        },
+      ];
+      if (t.status !== 'open') {
+        h.push({
+          id: mockId(6, ++seq),
+          ticketId: t.id,
+          actorId: t.assigneeId,
+          at: t.updatedAt,
+          field: 'status',
+          oldValue: 'open',
+          newValue: t.status,
+        });
+      }
+      history.set(t.id, h);
+    }
+    return h;
+  };
+  const record = (t: Ticket, field: HistoryField, oldValue: string | null, newValue: string | null) => {
+    historyOf(t).push({
+      id: mockId(6, ++seq),
+      ticketId: t.id,
+      actorId: me.id,
+      at: new Date(clock()).toISOString(),
+      field,
+      oldValue,
+      newValue,
+    });
+  };
+
+  const matches = (t: Ticket, q: TicketQuery, now: number, ignoreStatus: boolean): boolean => {
+    if (!ignoreStatus && q.statuses.length > 0 && !q.statuses.includes(t.status)) return false;
+    if (q.priorities.length > 0 && !q.priorities.includes(t.priority)) return false;
+    const a = q.assignee;
+    if (a.kind === 'me' && t.assigneeId !== me.id) return false;
+    if (a.kind === 'unassigned' && t.assigneeId !== null) return false;
+    if (a.kind === 'agent' && t.assigneeId !== a.agentId) return false;
+    if (q.categoryId && t.categoryId !== q.categoryId) return false;
+    if (q.sla) {
+      const state = slaStateAt(t, now);
+      const active = t.status === 'open' || t.status === 'in_progress' || t.status === 'waiting';
+      const due = t.dueAt ? Date.parse(t.dueAt) : null;
+      if (q.sla === 'overdue' && state !== 'breached') return false;
+      if (q.sla === 'at_risk' && state !== 'at_risk') return false;
+      if (q.sla === 'due_today' || q.sla === 'due_this_week') {
+        const daysToWeekEnd = 7 - ((new Date(now).getDay() + 6) % 7);
+        const end = endOfDay(now, q.sla === 'due_today' ? 1 : daysToWeekEnd);
+        if (!active || state === 'breached' || due === null || due >= end) return false;
+      }
+    }
+    const text = q.text?.trim();
+    if (text) {
+      const n = parseNumberQuery(text);
+      const byNumber = n !== null && t.number === n;
+      const words = text.toLowerCase().split(/\s+/);
+      const titleWords = t.title.toLowerCase().split(/[^\p{L}\p{N}<>=]+/u);
+      const byTitle = words.every((w) => titleWords.some((tw) => tw.startsWith(w)) || t.title.toLowerCase().includes(w));
+      if (!byNumber && !byTitle) return false;
+    }
+    return true;
+  };
+
+  const sortKey = (t: Ticket, q: TicketQuery): number => {
+    switch (q.sort) {
+      case 'due_date':
+        return t.dueAt ? Date.parse(t.dueAt) : MAX_KEY;
+      case 'priority':
+        return PRIORITY_RANK[t.priority] * 1e13 + Date.parse(t.createdAt);
+      case 'updated':
+        return -Date.parse(t.updatedAt);
+      case 'created':
+        return -Date.parse(t.createdAt);
+      case 'number':
+        return t.number === null ? -MAX_KEY : -t.number;
+    }
+  };
+
+  const select = (q: TicketQuery): Ticket[] => {
+    const now = clock();
+    return tickets.filter((t) => matches(t, q, now, false));
+  };
+
+  const idsOf = (s: BulkSelection): Ticket[] =>
+    s.kind === 'ids' ? s.ids.map((id) => byId.get(id)).filter((t): t is Ticket => !!t) : select(s.query);
+
+  const applyPatch = (t: Ticket, patch: TicketPatch): boolean => {
+    let changed = false;
+    if (patch.title !== undefined) {
+      const title = patch.title.trim();
+      if (title === '') throw new IpcError({ code: 'empty_field', message: 'The title cannot be empty' });
+      if (title !== t.title) {
+        record(t, 'title', t.title, title);
+        t.title = title;
+        changed = true;
+      }
+    }
+    if (patch.description !== undefined && patch.description !== t.description) {
+      record(t, 'description', t.description, patch.description);
+      t.description = patch.description;
+      changed = true;
+    }
+    if (patch.status !== undefined && patch.status !== t.status) {
+      record(t, 'status', t.status, patch.status);
+      const now = clock();
+      const nowIso = new Date(now).toISOString();
+      const wasDone = t.status === 'resolved' || t.status === 'closed';
+      if (patch.status === 'resolved' || patch.status === 'closed') {
+        // Resolving stops the clock: the target is met or missed, and nothing is due.
+        if (!wasDone) t.slaState = t.dueAt && Date.parse(t.dueAt) < now ? 'missed' : 'met';
+        t.dueAt = null;
+        t.resolvedAt ??= nowIso;
+      } else {
+        t.resolvedAt = null;
+        if (wasDone) {
+          t.slaState = 'none';
+          t.dueAt = new Date(now + RESOLUTION_HOURS[t.priority] * 60 * MIN).toISOString();
+        }
+      }
+      t.closedAt = patch.status === 'closed' ? nowIso : null;
+      if (patch.status === 'in_progress') t.firstResponseAt ??= nowIso;
+      t.status = patch.status;
+      changed = true;
+    }
+    if (patch.priority !== undefined && patch.priority !== t.priority) {
+      record(t, 'priority', t.priority, patch.priority);
+      t.priority = patch.priority;
+      changed = true;
+    }
+    if (patch.assigneeId !== undefined && patch.assigneeId !== t.assigneeId) {
+      if (patch.assigneeId !== null && !AGENTS.some((a) => a.id === patch.assigneeId)) throw notFound('Agent');
+      record(t, 'assignee', t.assigneeId, patch.assigneeId);
+      t.assigneeId = patch.assigneeId;
+      changed = true;
+    }
+    if (patch.categoryId !== undefined && patch.categoryId !== t.categoryId) {
+      if (patch.categoryId !== null && !CATEGORIES.some((c) => c.id === patch.categoryId)) throw notFound('Category');
+      record(t, 'category', t.categoryId, patch.categoryId);
+      t.categoryId = patch.categoryId;
+      changed = true;
+    }
+    if (patch.dueOverride !== undefined && patch.dueOverride !== t.dueOverride) {
+      record(t, 'due_date', t.dueAt, patch.dueOverride);
+      t.dueOverride = patch.dueOverride;
+      if (patch.dueOverride) t.dueAt = patch.dueOverride;
+      changed = true;
+    }
+    if (changed) t.updatedAt = new Date(clock()).toISOString();
+    return changed;
+  };
+
+  /** Mentions are `@` followed by an agent's full or first name (longest match wins). */
+  const parseMentions = (body: string): string[] => {
+    const found = new Set<string>();
+    const lower = body.toLowerCase();
+    for (let i = lower.indexOf('@'); i >= 0; i = lower.indexOf('@', i + 1)) {
+      const rest = lower.slice(i + 1);
+      const hit =
+        AGENTS.find((a) => rest.startsWith(a.name.toLowerCase())) ??
+        AGENTS.find((a) => rest.startsWith(a.name.split(' ')[0].toLowerCase()));
+      if (hit) found.add(hit.id);
+    }
+    return [...found];
+  };
+
+  const backend: MockBackend = {
+    tickets,
+    exports,
+    setSavePath(p) {
+      savePath = p;
+    },
+    async getSession() {
+      await delay();
+      return session;
+    },
+    async listTickets(query, cursor, limit) {
+      await delay();
+      if (limit < 1 || limit > 1000) throw new IpcError({ code: 'invalid', message: 'limit must be 1..1000' });
+      const keyed = select(query).map((t) => ({ t, k: sortKey(t, query) }));
+      keyed.sort((a, b) => a.k - b.k || (a.t.id < b.t.id ? -1 : a.t.id > b.t.id ? 1 : 0));
+      let start = 0;
+      if (cursor) {
+        const dot = cursor.indexOf('.');
+        const k = Number(cursor.slice(0, dot));
+        const id = cursor.slice(dot + 1);
+        if (dot < 0 || Number.isNaN(k)) throw new IpcError({ code: 'invalid', message: 'malformed page cursor' });
+        start = keyed.findIndex((e) => e.k > k || (e.k === k && e.t.id > id));
+        if (start < 0) start = keyed.length;
+      }
+      const slice = keyed.slice(start, start + limit);
+      const last = slice[slice.length - 1];
+      const page: BoardPage = {
+        cards: slice.map((e) => card(e.t)),
+        nextCursor: start + limit < keyed.length && last ? `${last.k}.${last.t.id}` : null,
+        total: keyed.length as unknown as bigint,
+      };
+      return page;
+    },
+    async ticketStats(query) {
+      await delay();
+      const now = clock();
+      const c = { open: 0, inProgress: 0, waiting: 0, resolved: 0, closed: 0 };
+      const key = { open: 'open', in_progress: 'inProgress', waiting: 'waiting', resolved: 'resolved', closed: 'closed' } as const;
+      for (const t of tickets) if (matches(t, query, now, true)) c[key[t.status]]++;
+      return c as unknown as StatusCounts;
+    },
+    async getTicket(id) {
+      await delay();
+      const t = ticket(id);
+      return { card: card(t), conversation: t.conversationId ? (conversations.get(t.conversationId) ?? null) : null };
+    },
+    async listComments(ticketId) {
+      await delay();
+      const t = ticket(ticketId);
+      if (!comments.has(ticketId)) {
+        const seeded: Comment[] = [];
+        if (t.number !== null && t.number % 3 === 0) {
+          const author = AGENTS[t.number % AGENTS.length];
+          seeded.push({
+            id: mockId(7, ++seq),
+            ticketId,
+            authorId: author.id,
+            body: `Asked ${t.requester} for logs. @${me.name} can you take a look once they arrive?`,
+            mentions: [me.id],
+            createdAt: new Date(Date.parse(t.createdAt) + 35 * MIN).toISOString(),
+          });
+        }
+        comments.set(ticketId, seeded);
+      }
+      return [...(comments.get(ticketId) ?? [])];
+    },
+    async listHistory(ticketId) {
+      await delay();
+      return [...historyOf(ticket(ticketId))].sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.id < b.id ? 1 : -1));
+    },
+    async updateTicket(id, patch) {
+      await delay();
+      const t = ticket(id);
+      if (applyPatch(t, patch)) emitChanged();
+      return card(t);
+    },
+    async addComment(ticketId, body) {
+      await delay();
+      const t = ticket(ticketId);
+      const text = body.trim();
+      if (text === '') throw new IpcError({ code: 'empty_field', message: 'A comment cannot be empty' });
+      await backend.listComments(ticketId);
+      const c: Comment = {
+        id: mockId(7, ++seq),
+        ticketId,
+        authorId: me.id,
+        body: text,
+        mentions: parseMentions(text),
+        createdAt: new Date(clock()).toISOString(),
+      };
+      comments.get(ticketId)?.push(c);
+      record(t, 'comment', null, text.length > 80 ? `${text.slice(0, 77)}...` : text);
+      emitChanged();
+      return c;
+    },
+    async createTicket(nt: NewTicket) {
+      await delay();
+      if (nt.title.trim() === '') throw new IpcError({ code: 'empty_field', message: 'The title cannot be empty' });
+      const now = clock();
+      const n = tickets.reduce((m, t) => Math.max(m, t.number ?? 0), 0) + 1;
+      const t: Ticket = {
+        id: mockId(4, 10_000_000 + ++seq),
+        number: n,
+        title: nt.title.trim(),
+        description: nt.description,
+        status: 'open',
+        priority: nt.priority,
+        categoryId: nt.categoryId,
+        assigneeId: nt.assigneeId,
+        requester: nt.requester,
+        conversationId: nt.conversationId,
+        createdAt: new Date(now).toISOString(),
+        updatedAt: new Date(now).toISOString(),
+        firstResponseAt: null,
+        resolvedAt: null,
+        closedAt: null,
+        dueAt: new Date(now + RESOLUTION_HOURS[nt.priority] * 60 * MIN).toISOString(),
+        dueOverride: null,
+        slaState: 'on_track',
+      };
+      tickets.push(t);
+      byId.set(t.id, t);
+      emitChanged();
+      return card(t);
+    },
+    async bulkUpdateTickets(selection, patch) {
+      await delay();
+      const targets = idsOf(selection);
+      let n = 0;
+      for (const t of targets) if (applyPatch(t, patch)) n++;
+      if (n > 0) emitChanged();
+      return n as unknown as number;
+    },
+    async exportTicketsCsv(selection, path) {
+      await delay();
+      const rows = idsOf(selection).length;
+      exports.push({ selection, path, rows });
+      return rows;
+    },
+    async chooseCsvPath() {
+      await delay();
+      return savePath;
+    },
+    async onTicketsChanged(handler) {
+      listeners.add(handler);
+      return () => listeners.delete(handler);
+    },
+  };
+  return backend;
+}
