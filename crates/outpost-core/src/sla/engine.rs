@@ -68,7 +68,9 @@ pub struct SlaEvaluation {
     pub first_response: Option<TargetEvaluation>,
     pub resolution: Option<TargetEvaluation>,
     /// The next instant (after `now`) at which `state` changes with no further
-    /// edits: a running target becomes at risk or breached.
+    /// edits: the ticket becomes at risk or breached. Per-target changes that
+    /// leave `state` as is (e.g. resolution at risk on a breached ticket) are in
+    /// the targets' `at_risk_at` and `deadline`.
     pub next_change: Option<DateTime<Utc>>,
     /// The next instant a running clock starts or stops counting because the
     /// calendar opens or closes. Does not change `state`; useful for live
@@ -224,11 +226,6 @@ fn run(
     let earliest = |f: fn(&Clock) -> Option<i64>| running().filter_map(|(c, _)| f(c)).min();
     let breach_at = earliest(|c| c.breach_at);
     let at_risk_at = earliest(|c| c.risk_at);
-    let next_change = running()
-        .flat_map(|(c, _)| [c.risk_at, c.breach_at])
-        .flatten()
-        .filter(|&t| t > now_ms)
-        .min();
     let clock_change_at = if running().next().is_some() {
         cal.next_transition_ms(now_ms).map(|(t, _)| t)
     } else {
@@ -241,6 +238,14 @@ fn run(
     );
     let sla_due = breach_at.map(ms_to_dt);
     let due_at = due_override.or(sla_due);
+    let mut snapshot = SlaSnapshot {
+        state,
+        due_at,
+        at_risk_at: at_risk_at.map(ms_to_dt),
+        breach_at: sla_due,
+        next_change: None,
+    };
+    snapshot.next_change = snapshot.next_change_after(now);
 
     let explanation = if explain {
         let mut timeline = Timeline::default();
@@ -265,16 +270,10 @@ fn run(
         due_at,
         first_response: Some(first_response),
         resolution: Some(resolution),
-        next_change: next_change.map(ms_to_dt),
+        next_change: snapshot.next_change,
         clock_change_at: clock_change_at.map(ms_to_dt),
         explanation,
-        snapshot: SlaSnapshot {
-            state,
-            due_at,
-            at_risk_at: at_risk_at.map(ms_to_dt),
-            breach_at: sla_due,
-            next_change: next_change.map(ms_to_dt),
-        },
+        snapshot,
     })
 }
 
