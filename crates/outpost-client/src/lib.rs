@@ -1,1 +1,15 @@
-//! Outpost local store.
+//! Outpost's client side: the local SQLite store every desktop install keeps
+//! (tickets, comments, history, the outbox of changes waiting to sync) and the
+//! deterministic demo data used by the app's first run and the benchmarks.
+//!
+//! No Tauri dependency: the desktop shell calls [`Store`] methods one-to-one
+//! and maps [`StoreError`] to `{code, message}` with `ErrorDto::from`.
+
+pub mod clock;
+pub mod demo;
+pub mod error;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, IdSource, SystemClock};
+pub use error::{StoreError, StoreResult};
+pub use store::{Numbering, Store, StoreOptions};

@@ -1,0 +1,390 @@
+//! The board's reads: a page of cards under a query (filters, sort, keyset
+//! cursor), the status counts of the stats bar, and CSV export, all from one
+//! translation of a [`TicketQuery`] into SQL ([`Filter`]).
+//!
+//! Words used here:
+//! - *sort key*: one integer per ticket and sort order (a column of `tickets`,
+//!   each with its own index ending in `id`), so a page boundary is the pair
+//!   (key, id) and the next page is a row-value comparison on that index.
+//! - Nulls sort last via `i64::MAX` (due date, number).
+
+use super::Store;
+use super::rows::{CARD_COLUMNS, CARD_FROM, card};
+use crate::error::StoreResult;
+use chrono::{DateTime, SecondsFormat, Utc, Weekday};
+use outpost_core::export::{ExportRow, write_csv};
+use outpost_core::query::bucket_end;
+use outpost_core::{
+    AgentId, AssigneeFilter, BoardPage, BulkSelection, PageCursor, Priority, SlaBucket, SlaState,
+    SortOrder, Status, StatusCounts, TicketCard, TicketId, TicketNumber, TicketQuery,
+};
+use rusqlite::types::Value;
+use rusqlite::{Connection, params_from_iter};
+use std::io::Write;
+
+/// Most cards one page may hold.
+pub const MAX_PAGE: usize = 500;
+
+/// A query translated to SQL over `tickets t`: WHERE clauses and their
+/// parameters. The status clause is kept apart so stats can drop it.
+pub(crate) struct Filter {
+    status: Option<String>,
+    others: Vec<String>,
+    params: Vec<Value>,
+    sort: SortOrder,
+}
+
+/// The integer sort key column and direction of each sort order.
+fn sort_column(sort: SortOrder) -> (&'static str, bool) {
+    match sort {
+        SortOrder::DueDate => ("t.due_key", false),
+        SortOrder::Priority => ("t.prio_key", false),
+        SortOrder::Updated => ("t.updated_at", true),
+        SortOrder::Created => ("t.created_at", true),
+        SortOrder::Number => ("t.number_key", true),
+    }
+}
+
+/// The sort key of a card, as the matching column computes it.
+fn sort_key(sort: SortOrder, c: &TicketCard) -> i64 {
+    let t = &c.ticket;
+    match sort {
+        SortOrder::DueDate => t.due_at.map_or(i64::MAX, |d| d.timestamp_millis()),
+        SortOrder::Priority => {
+            (i64::from(t.priority.rank()) << 48) + t.created_at.timestamp_millis()
+        }
+        SortOrder::Updated => t.updated_at.timestamp_millis(),
+        SortOrder::Created => t.created_at.timestamp_millis(),
+        SortOrder::Number => t.number.map_or(i64::MAX, |n| n.0 as i64),
+    }
+}
+
+/// `1, 3` for a set of ranks; the values come from enums, never from input.
+fn rank_list(ranks: impl Iterator<Item = u8>) -> String {
+    ranks.map(|r| r.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// The FTS5 query for free text: every word as a prefix, all required.
+/// `"prin off"` -> `"prin"* "off"*`. `None` if the text has no words.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Filter {
+    /// Translates `q` for the agent `me` at `now` in timezone `tz`.
+    pub(crate) fn new(
+        q: &TicketQuery,
+        me: Option<AgentId>,
+        now: DateTime<Utc>,
+        tz: chrono_tz::Tz,
+    ) -> StoreResult<Self> {
+        let mut f = Filter {
+            status: None,
+            others: Vec::new(),
+            params: Vec::new(),
+            sort: q.sort,
+        };
+        if !q.statuses.is_empty() {
+            let list = rank_list(q.statuses.iter().map(|s| s.rank()));
+            f.status = Some(format!("t.status IN ({list})"));
+        }
+        if !q.priorities.is_empty() {
+            let list = rank_list(q.priorities.iter().map(|p| p.rank()));
+            f.others.push(format!("t.priority IN ({list})"));
+        }
+        match (q.assignee, me) {
+            (AssigneeFilter::Anyone, _) => {}
+            (AssigneeFilter::Unassigned, _) => f.others.push("t.assignee_id IS NULL".into()),
+            (AssigneeFilter::Me, None) => f.others.push("0".into()), // nobody signed in
+            (AssigneeFilter::Me, Some(a)) | (AssigneeFilter::Agent(a), _) => {
+                f.push("t.assignee_id = ?", Value::Blob(a.0.as_bytes().to_vec()));
+            }
+        }
+        if let Some(c) = q.category_id {
+            f.push("t.category_id = ?", Value::Blob(c.0.as_bytes().to_vec()));
+        }
+        match q.sla {
+            None => {}
+            Some(SlaBucket::Overdue) => f
+                .others
+                .push(format!("t.sla_state = {}", SlaState::Breached.rank())),
+            Some(SlaBucket::AtRisk) => f
+                .others
+                .push(format!("t.sla_state = {}", SlaState::AtRisk.rank())),
+            Some(bucket @ (SlaBucket::DueToday | SlaBucket::DueThisWeek)) => {
+                let end = bucket_end(bucket, now, &tz, Weekday::Mon).unwrap_or(now);
+                let active = rank_list(
+                    Status::ALL
+                        .into_iter()
+                        .filter(|s| s.is_active())
+                        .map(Status::rank),
+                );
+                f.others.push(format!(
+                    "t.status IN ({active}) AND t.sla_state <> {}",
+                    SlaState::Breached.rank()
+                ));
+                f.push("t.due_at < ?", Value::Integer(end.timestamp_millis()));
+            }
+        }
+        if let Some(text) = q.normalized_text()? {
+            if let Some(n) = TicketNumber::parse_query(&text) {
+                f.push("t.number = ?", Value::Integer(n.0 as i64));
+            } else if let Some(m) = fts_query(&text) {
+                f.push(
+                    "t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+                    Value::Text(m),
+                );
+            } else {
+                f.others.push("0".into());
+            }
+        }
+        Ok(f)
+    }
+
+    /// A filter that selects exactly `ids`.
+    fn ids(ids: &[TicketId], sort: SortOrder) -> Self {
+        let hex: Vec<String> = ids.iter().map(|id| id.0.simple().to_string()).collect();
+        let list = serde_json::to_string(&hex).unwrap_or_else(|_| "[]".into());
+        Filter {
+            status: None,
+            others: vec!["t.id IN (SELECT unhex(value) FROM json_each(?))".into()],
+            params: vec![Value::Text(list)],
+            sort,
+        }
+    }
+
+    fn push(&mut self, clause: &str, value: Value) {
+        self.others.push(clause.into());
+        self.params.push(value);
+    }
+
+    /// `WHERE ...` with or without the status clause (always valid SQL).
+    fn where_sql(&self, with_status: bool) -> String {
+        let mut all: Vec<&str> = self.others.iter().map(String::as_str).collect();
+        if with_status && let Some(s) = &self.status {
+            all.insert(0, s);
+        }
+        if all.is_empty() {
+            "1".into()
+        } else {
+            all.join(" AND ")
+        }
+    }
+
+    fn order_sql(&self) -> String {
+        let (key, desc) = sort_column(self.sort);
+        let dir = if desc { "DESC" } else { "ASC" };
+        format!("{key} {dir}, t.id {dir}")
+    }
+
+    /// Ids of every ticket the filter matches (bulk actions).
+    pub(crate) fn matching_ids(&self, conn: &Connection) -> StoreResult<Vec<TicketId>> {
+        let sql = format!("SELECT t.id FROM tickets t WHERE {}", self.where_sql(true));
+        let mut stmt = conn.prepare(&sql)?;
+        let ids = stmt
+            .query_map(params_from_iter(&self.params), |r| r.get(0).map(TicketId))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    fn count(&self, conn: &Connection) -> StoreResult<u64> {
+        let sql = format!(
+            "SELECT count(*) FROM tickets t WHERE {}",
+            self.where_sql(true)
+        );
+        let n: i64 = conn
+            .prepare_cached(&sql)?
+            .query_row(params_from_iter(&self.params), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+}
+
+impl Store {
+    /// The current agent's timezone (else the workspace's, else UTC) and now.
+    fn tz_now(&self) -> StoreResult<(chrono_tz::Tz, DateTime<Utc>)> {
+        let name: Option<String> = self.conn().query_row(
+            "SELECT coalesce((SELECT timezone FROM agents WHERE id = ?1),
+                             (SELECT timezone FROM workspace LIMIT 1))",
+            [self.current_agent().map(|a| a.0)],
+            |r| r.get(0),
+        )?;
+        let tz = name.and_then(|n| n.parse().ok()).unwrap_or(chrono_tz::UTC);
+        Ok((tz, self.clock.now()))
+    }
+
+    /// The query translated for the signed-in agent at the clock's now.
+    pub(crate) fn filter(&self, q: &TicketQuery) -> StoreResult<Filter> {
+        let (tz, now) = self.tz_now()?;
+        Filter::new(q, self.current_agent(), now, tz)
+    }
+
+    /// One page of the board: at most `limit` cards (1..=500) matching `q`,
+    /// in `q.sort` order, starting after `cursor` (from the previous page's
+    /// `next_cursor`); `total` counts every match.
+    pub fn board_page(
+        &self,
+        q: &TicketQuery,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<BoardPage> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let f = self.filter(q)?;
+        let mut params = f.params.clone();
+        let mut where_sql = f.where_sql(true);
+        if let Some(c) = cursor {
+            let c = PageCursor::decode(c)?;
+            let (key, desc) = sort_column(f.sort);
+            let op = if desc { "<" } else { ">" };
+            where_sql = format!("{where_sql} AND ({key}, t.id) {op} (?, ?)");
+            params.push(Value::Integer(c.key));
+            params.push(Value::Blob(c.id.as_bytes().to_vec()));
+        }
+        let sql = format!(
+            "SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE {where_sql} ORDER BY {} LIMIT {}",
+            f.order_sql(),
+            limit + 1
+        );
+        let mut cards: Vec<TicketCard> = self
+            .conn()
+            .prepare_cached(&sql)?
+            .query_map(params_from_iter(&params), card)?
+            .collect::<Result<_, _>>()?;
+        let next_cursor = if cards.len() > limit {
+            cards.truncate(limit);
+            cards.last().map(|c| {
+                PageCursor {
+                    key: sort_key(f.sort, c),
+                    id: c.ticket.id.0,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(BoardPage {
+            cards,
+            next_cursor,
+            total: f.count(self.conn())?,
+        })
+    }
+
+    /// Tickets per status under every filter of `q` except its status set
+    /// (the stats bar shows what clicking each status would give).
+    pub fn board_stats(&self, q: &TicketQuery) -> StoreResult<StatusCounts> {
+        let f = self.filter(q)?;
+        let sql = format!(
+            "SELECT t.status, count(*) FROM tickets t WHERE {} GROUP BY t.status",
+            f.where_sql(false)
+        );
+        let mut counts = StatusCounts::default();
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params_from_iter(&f.params))?;
+        while let Some(row) = rows.next()? {
+            let status = super::rows::status(row, 0)?;
+            counts.add(status, row.get::<_, i64>(1)? as u64);
+        }
+        Ok(counts)
+    }
+
+    /// Writes the selected tickets as CSV to `out` (streamed row by row, in
+    /// the query's sort order, or by due date for an id list); returns the
+    /// number of rows.
+    pub fn export_csv<W: Write>(&self, selection: &BulkSelection, out: W) -> StoreResult<u64> {
+        let f = match selection {
+            BulkSelection::Query { query } => self.filter(query)?,
+            BulkSelection::Ids { ids } => Filter::ids(ids, SortOrder::DueDate),
+        };
+        let sql = format!(
+            "SELECT t.number, t.title, t.status, t.priority, c.name, a.name, t.requester,
+                    t.created_at, t.due_at, t.sla_state
+             FROM {CARD_FROM} WHERE {} ORDER BY {}",
+            f.where_sql(true),
+            f.order_sql()
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(&f.params))?;
+        let mut failure = None;
+        let iter = std::iter::from_fn(|| match rows.next() {
+            Ok(Some(row)) => match export_row(row) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    failure = Some(e);
+                    None
+                }
+            },
+            Ok(None) => None,
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        });
+        let n = write_csv(out, iter)?;
+        match failure {
+            Some(e) => Err(e.into()),
+            None => Ok(n),
+        }
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    crate::clock::from_ms(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
+    let bad =
+        |c| rusqlite::Error::InvalidColumnType(c, "rank".into(), rusqlite::types::Type::Integer);
+    let number: Option<i64> = row.get(0)?;
+    Ok(ExportRow {
+        number: number.map_or_else(
+            || "New (unsynced)".into(),
+            |n| TicketNumber(n as u64).to_string(),
+        ),
+        title: row.get(1)?,
+        status: Status::from_rank(row.get(2)?)
+            .ok_or_else(|| bad(2))?
+            .label()
+            .into(),
+        priority: Priority::from_rank(row.get(3)?)
+            .ok_or_else(|| bad(3))?
+            .label()
+            .into(),
+        category: row.get::<_, Option<String>>(4)?.unwrap_or_default(),
+        assignee: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+        requester: row.get(6)?,
+        created: rfc3339(row.get(7)?),
+        due: row
+            .get::<_, Option<i64>>(8)?
+            .map(rfc3339)
+            .unwrap_or_default(),
+        sla_state: SlaState::from_rank(row.get(9)?)
+            .ok_or_else(|| bad(9))?
+            .label()
+            .into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_becomes_prefix_terms() {
+        assert_eq!(fts_query("prin off").as_deref(), Some("\"prin\"* \"off\"*"));
+        assert_eq!(
+            fts_query("  Wi-Fi \"x\" ").as_deref(),
+            Some("\"Wi\"* \"Fi\"* \"x\"*")
+        );
+        assert_eq!(
+            fts_query("café").as_deref(),
+            Some("\"café\"*"),
+            "accents kept for the tokenizer to fold"
+        );
+        assert_eq!(fts_query("!!! ..."), None, "punctuation only is no query");
+    }
+}

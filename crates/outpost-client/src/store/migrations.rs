@@ -1,0 +1,247 @@
+//! The store's schema as an ordered list of forward-only migrations.
+//!
+//! Rules: never edit or reorder a migration that has shipped; add a new one at
+//! the end. `PRAGMA user_version` holds how many have run. At open, every
+//! pending migration runs in ONE transaction, so a crash mid-upgrade leaves the
+//! old schema intact.
+//!
+//! Storage encoding (shared by every migration):
+//! - ids are 16-byte UUID blobs; times are INTEGER Unix milliseconds;
+//! - status / priority / sla_state are the small integers of `rank()`;
+//! - `tickets.rid` is an integer row id used by FTS5 and internal joins; the
+//!   UUID `id` is the identity that leaves the store.
+
+use crate::error::{StoreError, StoreResult};
+use rusqlite::{Connection, TransactionBehavior};
+
+/// Migration 1: the foundation schema.
+const M0001_FOUNDATION: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE workspace (
+    id        BLOB PRIMARY KEY,
+    name      TEXT NOT NULL,
+    timezone  TEXT NOT NULL,
+    plan_json TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE agents (
+    id       BLOB PRIMARY KEY,
+    name     TEXT NOT NULL,
+    email    TEXT NOT NULL,
+    role     TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+    timezone TEXT NOT NULL
+);
+
+CREATE TABLE categories (
+    id   BLOB PRIMARY KEY,
+    name TEXT NOT NULL
+);
+
+CREATE TABLE conversations (
+    id               BLOB PRIMARY KEY,
+    channel          TEXT NOT NULL,
+    status           TEXT NOT NULL,
+    customer_name    TEXT NOT NULL,
+    customer_contact TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    ticket_id        BLOB,
+    created_at       INTEGER NOT NULL,
+    last_message_at  INTEGER NOT NULL
+);
+CREATE INDEX conversations_by_last_message ON conversations (last_message_at DESC);
+
+CREATE TABLE messages (
+    id              BLOB PRIMARY KEY,
+    conversation_id BLOB NOT NULL REFERENCES conversations (id),
+    author          TEXT NOT NULL,
+    agent_id        BLOB REFERENCES agents (id),
+    body            TEXT NOT NULL,
+    at              INTEGER NOT NULL
+);
+CREATE INDEX messages_by_conversation ON messages (conversation_id, at);
+
+CREATE TABLE kb_articles (
+    id         BLOB PRIMARY KEY,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    tags_json  TEXT NOT NULL DEFAULT '[]',
+    updated_by BLOB REFERENCES agents (id),
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE tickets (
+    rid               INTEGER PRIMARY KEY,
+    id                BLOB NOT NULL UNIQUE,
+    number            INTEGER UNIQUE,
+    title             TEXT NOT NULL,
+    description       TEXT NOT NULL DEFAULT '',
+    status            INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4),
+    priority          INTEGER NOT NULL CHECK (priority BETWEEN 0 AND 3),
+    category_id       BLOB REFERENCES categories (id),
+    assignee_id       BLOB REFERENCES agents (id),
+    requester         TEXT NOT NULL DEFAULT '',
+    conversation_id   BLOB REFERENCES conversations (id),
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    first_response_at INTEGER,
+    resolved_at       INTEGER,
+    closed_at         INTEGER,
+    due_at            INTEGER,
+    due_override      INTEGER,
+    sla_state         INTEGER NOT NULL DEFAULT 0 CHECK (sla_state BETWEEN 0 AND 6),
+    -- Sort keys of the board, one integer each so keyset pagination compares
+    -- (key, id) pairs and every order has its own index. Nulls sort last.
+    due_key    INTEGER GENERATED ALWAYS AS (coalesce(due_at, 9223372036854775807)) VIRTUAL,
+    prio_key   INTEGER GENERATED ALWAYS AS ((priority << 48) + created_at) VIRTUAL,
+    number_key INTEGER GENERATED ALWAYS AS (coalesce(number, 9223372036854775807)) VIRTUAL
+);
+-- Title search: external-content FTS5 over tickets.title, diacritics folded.
+CREATE VIRTUAL TABLE ticket_fts USING fts5 (
+    title,
+    content = 'tickets',
+    content_rowid = 'rid',
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_fts (rowid, title) VALUES (new.rid, new.title);
+END;
+CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN
+    INSERT INTO ticket_fts (ticket_fts, rowid, title) VALUES ('delete', old.rid, old.title);
+END;
+CREATE TRIGGER tickets_fts_update AFTER UPDATE OF title ON tickets
+WHEN old.title IS NOT new.title BEGIN
+    INSERT INTO ticket_fts (ticket_fts, rowid, title) VALUES ('delete', old.rid, old.title);
+    INSERT INTO ticket_fts (rowid, title) VALUES (new.rid, new.title);
+END;
+
+CREATE TABLE comments (
+    id            BLOB PRIMARY KEY,
+    ticket_id     BLOB NOT NULL REFERENCES tickets (id),
+    author_id     BLOB NOT NULL REFERENCES agents (id),
+    body          TEXT NOT NULL,
+    mentions_json TEXT NOT NULL DEFAULT '[]',
+    created_at    INTEGER NOT NULL
+);
+CREATE INDEX comments_by_ticket ON comments (ticket_id, created_at);
+
+-- The audit trail: append-only, enforced below.
+CREATE TABLE history (
+    id        BLOB PRIMARY KEY,
+    ticket_id BLOB NOT NULL REFERENCES tickets (id),
+    actor_id  BLOB REFERENCES agents (id),
+    at        INTEGER NOT NULL,
+    field     TEXT NOT NULL,
+    old_value TEXT,
+    new_value TEXT
+);
+CREATE INDEX history_by_ticket ON history (ticket_id, at);
+CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;
+CREATE TRIGGER history_no_delete BEFORE DELETE ON history BEGIN
+    SELECT RAISE(ABORT, 'history is append-only');
+END;
+
+-- Local changes waiting to be pushed; seq is the client-monotonic sequence.
+CREATE TABLE outbox (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    op_id      BLOB NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    args       TEXT NOT NULL,
+    hlc        TEXT NOT NULL,
+    actor_id   BLOB NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"#;
+
+/// Migration 2: the board's indexes, shaped by `cargo xtask bench` at 100k tickets.
+const M0002_BOARD_INDEXES: &str = r#"
+-- One index per sort order, ending with id (the keyset tie-breaker).
+CREATE INDEX tickets_by_due     ON tickets (due_key, id);
+CREATE INDEX tickets_by_prio    ON tickets (prio_key, id);
+CREATE INDEX tickets_by_updated ON tickets (updated_at, id);
+CREATE INDEX tickets_by_created ON tickets (created_at, id);
+CREATE INDEX tickets_by_number  ON tickets (number_key, id);
+-- Status counts and totals: covering indexes over the filterable columns, led
+-- by the filters that narrow most (assignee "Me", category, status).
+CREATE INDEX tickets_counts ON tickets (status, priority, sla_state, assignee_id, category_id, due_at);
+CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status, priority, sla_state, category_id, due_at);
+CREATE INDEX tickets_by_category ON tickets (category_id, status, priority, sla_state, assignee_id, due_at);
+"#;
+
+/// Every migration, oldest first. Index + 1 is the `user_version` after it.
+pub const MIGRATIONS: &[&str] = &[M0001_FOUNDATION, M0002_BOARD_INDEXES];
+
+/// The schema version this build writes.
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Brings the schema up to the newest of `migrations` in one transaction.
+/// Returns how many ran. A store newer than `migrations` is refused.
+pub(crate) fn migrate(conn: &mut Connection, migrations: &[&str]) -> StoreResult<usize> {
+    let supported = migrations.len() as i64;
+    let version = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
+    // The common case (up to date) takes no write lock.
+    if version(conn)? == supported {
+        return Ok(0);
+    }
+    // IMMEDIATE: two processes opening an old store at once must not both
+    // upgrade; the second re-reads the version under the lock.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let current = version(&tx)?;
+    if current > supported {
+        return Err(StoreError::SchemaTooNew {
+            found: current,
+            supported,
+        });
+    }
+    let pending = &migrations[current as usize..];
+    for sql in pending {
+        tx.execute_batch(sql)?;
+    }
+    if !pending.is_empty() {
+        tx.pragma_update(None, "user_version", supported)?;
+    }
+    tx.commit()?;
+    Ok(pending.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_refuse_newer_stores() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn, MIGRATIONS).unwrap(), MIGRATIONS.len());
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).unwrap(),
+            0,
+            "second run is a no-op"
+        );
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate(&mut conn, MIGRATIONS).unwrap_err();
+        assert_eq!(
+            err.code(),
+            "schema_too_new",
+            "a newer store is refused: {err}"
+        );
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_old_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let broken = [M0001_FOUNDATION, "CREATE TABLE extra (x); THIS IS NOT SQL;"];
+        assert!(migrate(&mut conn, &broken).is_err());
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 0, "nothing of a failed upgrade is kept");
+    }
+}
