@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { TicketQuery } from '../bindings';
+import { createMockBackend, parseNumberQuery, XSS_TITLE } from '.';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const Q: TicketQuery = { statuses: [], priorities: [], assignee: { kind: 'anyone' }, categoryId: null, sla: null, text: null, sort: 'due_date' };
+
+describe('mock backend', () => {
+  it('parses ticket numbers like the Rust store', () => {
+    for (const s of ['TKT-001', '#TKT-001', 'tkt-1', '#1', '1', ' 001 ']) expect(parseNumberQuery(s)).toBe(1);
+    for (const s of ['TKT-', 'abc', '0', '']) expect(parseNumberQuery(s)).toBeNull();
+  });
+
+  it('pages through every ticket exactly once with the cursor', async () => {
+    const m = createMockBackend({ count: 1234, now: () => NOW });
+    const seen = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof m.listTickets>> = await m.listTickets({ ...Q, sort: 'priority' }, cursor, 100);
+      expect(Number(page.total)).toBe(1234);
+      page.cards.forEach((c) => seen.add(c.ticket.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.size).toBe(1234);
+  });
+
+  it('finds by number and title words and contains the XSS title', async () => {
+    const m = createMockBackend({ count: 500, now: () => NOW });
+    const byNumber = await m.listTickets({ ...Q, text: '#TKT-042' }, null, 100);
+    expect(byNumber.cards.map((c) => c.displayNumber)).toContain('TKT-042');
+    const byTitle = await m.listTickets({ ...Q, text: 'refund rec' }, null, 100);
+    expect(byTitle.cards.length).toBeGreaterThan(0);
+    byTitle.cards.forEach((c) => expect(c.ticket.title.toLowerCase()).toContain('refund'));
+    expect(m.tickets.some((t) => t.title === XSS_TITLE)).toBe(true);
+  });
+
+  it('counts per status ignoring the status filter', async () => {
+    const m = createMockBackend({ count: 400, now: () => NOW });
+    const all = await m.ticketStats(Q);
+    const withStatus = await m.ticketStats({ ...Q, statuses: ['open'] });
+    expect(withStatus).toEqual(all);
+    const sum = Object.values(all).reduce((a, b) => a + Number(b), 0);
+    expect(sum).toBe(400);
+  });
+
+  it('records history for edits and bulk updates by query', async () => {
+    const m = createMockBackend({ count: 200, now: () => NOW });
+    const t = m.tickets[0];
+    await m.updateTicket(t.id, { status: t.status === 'waiting' ? 'open' : 'waiting' });
+    const h = await m.listHistory(t.id);
+    expect(h[0].field).toBe('status');
+    const n = await m.bulkUpdateTickets({ kind: 'query', query: { ...Q, priorities: ['low'] } }, { priority: 'urgent' });
+    expect(n).toBeGreaterThan(0);
+    const left = await m.listTickets({ ...Q, priorities: ['low'] }, null, 100);
+    expect(Number(left.total)).toBe(0);
+  });
+
+  it('rejects an empty title with a stable code', async () => {
+    const m = createMockBackend({ count: 5, now: () => NOW });
+    await expect(m.updateTicket(m.tickets[0].id, { title: '  ' })).rejects.toMatchObject({ code: 'empty_field' });
+  });
+});
