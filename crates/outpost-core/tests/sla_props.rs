@@ -448,17 +448,15 @@ proptest! {
             if m >= now {
                 future.push(targets);
             }
-            if let Some(p) = ref_policy(pr, ca) {
-                if windows[p].is_open(m) {
-                    for i in 0..2 {
-                        if targets[i].running { elapsed[i] += 1; }
-                    }
+            // A minute counts for each running target when the policy's calendar is open.
+            if let Some(p) = ref_policy(pr, ca) && windows[p].is_open(m) {
+                for i in 0..2 {
+                    if targets[i].running { elapsed[i] += 1; }
                 }
             }
             past_elapsed.push(elapsed);
         }
-        if now == created && at_now.is_none() { unreachable!() }
-        let at_now = at_now.unwrap_or_else(|| unreachable!());
+        let at_now = at_now.expect("the walk passes through now");
 
         let Some(p) = policy_now else {
             prop_assert_eq!(ev.state, SlaState::None, "with no matching policy there is no SLA");
@@ -466,7 +464,7 @@ proptest! {
             return Ok(());
         };
         let pol = &pols[p];
-        let goal = [pol.fr, pol.res].map(|x| i64::from(x));
+        let goal = [pol.fr, pol.res].map(i64::from);
         // At risk once remaining <= max(floor, percent of target), in milliseconds.
         let risk = goal.map(|g| g * 60_000 - (g * 60_000 * i64::from(pol.percent) / 100).max(i64::from(pol.floor) * 60_000));
         // First minute boundary with elapsed >= mark minutes (creation if mark <= 0).
