@@ -3,7 +3,7 @@
 //! conversation the ticket came from.
 
 import { useState } from 'react';
-import type { Priority, Status, TicketDetail, TicketPatch } from '../bindings';
+import type { Priority, SlaState, Status, TicketDetail, TicketPatch } from '../bindings';
 import {
   PRIORITIES,
   PRIORITY_LABEL,
@@ -26,6 +26,13 @@ type Props = {
   onPatch: (p: TicketPatch) => Promise<boolean>;
   onNavigate: (v: View, section?: string) => void;
 };
+
+/** "At risk · in 12 min", "Overdue by 35 min", "Paused", "Met". */
+function slaSummary(state: SlaState, countdown: string | null): string {
+  if (state === 'breached' && countdown) return countdown.charAt(0).toUpperCase() + countdown.slice(1);
+  if ((state === 'on_track' || state === 'at_risk') && countdown) return `${SLA_STATE_LABEL[state]} · due ${countdown}`;
+  return SLA_STATE_LABEL[state];
+}
 
 export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
   const session = useSession();
@@ -152,8 +159,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
         </dd>
         <dt>SLA</dt>
         <dd>
-          <span className={`sla sla-${t.slaState}`}>{SLA_STATE_LABEL[t.slaState]}</span>
-          {countdown && t.dueAt && t.slaState !== 'paused' && <span className="muted"> · {countdown}</span>}
+          <span className={`sla sla-${t.slaState}`}>{slaSummary(t.slaState, countdown)}</span>
         </dd>
         <dt>Requester</dt>
         <dd>{t.requester || <span className="muted">Unknown</span>}</dd>
