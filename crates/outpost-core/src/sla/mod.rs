@@ -21,6 +21,7 @@ mod explain;
 mod policy;
 mod snapshot;
 mod spans;
+mod wall;
 
 pub use calendar::{
     BusinessCalendar, BusinessHours, CalendarSettings, ClockTime, Day, Holiday, MAX_HOLIDAYS,
