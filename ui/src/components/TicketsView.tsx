@@ -213,7 +213,7 @@ export function TicketsView({ onNavigate }: { onNavigate: (v: View, section?: st
     if (count > CONFIRM_OVER) {
       setConfirm({
         title,
-        body: `This changes ${formatCount(count)} tickets at once. You can change them back later, one bulk action at a time.`,
+        body: `This changes ${formatCount(count)} tickets at once, in one transaction.`,
         confirmLabel,
         run,
       });
