@@ -45,6 +45,21 @@ fn sort_column(sort: SortOrder) -> (&'static str, bool) {
     }
 }
 
+/// The index that lists tickets in `sort` order (migration 2).
+fn sort_index(sort: SortOrder) -> &'static str {
+    match sort {
+        SortOrder::DueDate => "tickets_by_due",
+        SortOrder::Priority => "tickets_by_prio",
+        SortOrder::Updated => "tickets_by_updated",
+        SortOrder::Created => "tickets_by_created",
+        SortOrder::Number => "tickets_by_number",
+    }
+}
+
+/// Above this many matches a page walks the sort index (stopping once the
+/// page is full); below it, fetching every match and sorting is cheaper.
+const WALK_SORT_INDEX_ABOVE: u64 = 1_000;
+
 /// The sort key of a card, as the matching column computes it.
 fn sort_key(sort: SortOrder, c: &TicketCard) -> i64 {
     let t = &c.ticket;
@@ -235,6 +250,7 @@ impl Store {
     ) -> StoreResult<BoardPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         let f = self.filter(q)?;
+        let total = f.count(self.conn())?;
         let mut params = f.params.clone();
         let mut where_sql = f.where_sql(true);
         if let Some(c) = cursor {
@@ -245,8 +261,19 @@ impl Store {
             params.push(Value::Integer(c.key));
             params.push(Value::Blob(c.id.as_bytes().to_vec()));
         }
+        // The planner cannot know that a page needs only the first matches in
+        // sort order; with many matches, tell it to walk the sort index.
+        let from = if total > WALK_SORT_INDEX_ABOVE {
+            CARD_FROM.replacen(
+                "tickets t",
+                &format!("tickets t INDEXED BY {}", sort_index(f.sort)),
+                1,
+            )
+        } else {
+            CARD_FROM.to_owned()
+        };
         let sql = format!(
-            "SELECT {CARD_COLUMNS} FROM {CARD_FROM} WHERE {where_sql} ORDER BY {} LIMIT {}",
+            "SELECT {CARD_COLUMNS} FROM {from} WHERE {where_sql} ORDER BY {} LIMIT {}",
             f.order_sql(),
             limit + 1
         );
@@ -270,7 +297,7 @@ impl Store {
         Ok(BoardPage {
             cards,
             next_cursor,
-            total: f.count(self.conn())?,
+            total,
         })
     }
 

@@ -161,12 +161,14 @@ CREATE TABLE outbox (
 
 /// Migration 2: the board's indexes, shaped by `cargo xtask bench` at 100k tickets.
 const M0002_BOARD_INDEXES: &str = r#"
--- One index per sort order, ending with id (the keyset tie-breaker).
-CREATE INDEX tickets_by_due     ON tickets (due_key, id);
-CREATE INDEX tickets_by_prio    ON tickets (prio_key, id);
-CREATE INDEX tickets_by_updated ON tickets (updated_at, id);
-CREATE INDEX tickets_by_created ON tickets (created_at, id);
-CREATE INDEX tickets_by_number  ON tickets (number_key, id);
+-- One index per sort order: (key, id) is the keyset, and the filter columns
+-- ride along so a page scan checks filters without touching the table and
+-- stops after the page is full.
+CREATE INDEX tickets_by_due     ON tickets (due_key, id, status, priority, sla_state, due_at, assignee_id, category_id);
+CREATE INDEX tickets_by_prio    ON tickets (prio_key, id, status, priority, sla_state, due_at, assignee_id, category_id);
+CREATE INDEX tickets_by_updated ON tickets (updated_at, id, status, priority, sla_state, due_at, assignee_id, category_id);
+CREATE INDEX tickets_by_created ON tickets (created_at, id, status, priority, sla_state, due_at, assignee_id, category_id);
+CREATE INDEX tickets_by_number  ON tickets (number_key, id, status, priority, sla_state, due_at, assignee_id, category_id);
 -- Status counts and totals: covering indexes over the filterable columns, led
 -- by the filters that narrow most (assignee "Me", category, status).
 CREATE INDEX tickets_counts ON tickets (status, priority, sla_state, assignee_id, category_id, due_at);

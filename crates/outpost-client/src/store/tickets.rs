@@ -17,7 +17,8 @@ use outpost_core::{
     AgentId, BulkSelection, CategoryId, HistoryField, NewTicket, Status, Ticket, TicketCard,
     TicketId, TicketPatch,
 };
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 impl Store {
     /// Creates a ticket as the signed-in agent and returns its card. In local
@@ -291,27 +292,76 @@ fn apply_patch(ctx: &mut WriteCtx<'_>, current: &Ticket, patch: &TicketPatch) ->
     if effective.is_empty() {
         return Ok(false);
     }
+    // Set only what changed: SQLite rewrites every index that mentions a
+    // column in the SET list, changed or not.
+    let mut sets: Vec<&str> = vec!["updated_at = ?"];
+    let mut values: Vec<Value> = vec![Value::Integer(ctx.now_ms)];
+    let blob =
+        |u: Option<uuid::Uuid>| u.map_or(Value::Null, |u| Value::Blob(u.as_bytes().to_vec()));
+    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+    let columns: [(&str, bool, Value); 10] = [
+        (
+            "title = ?",
+            effective.title.is_some(),
+            Value::Text(next.title.clone()),
+        ),
+        (
+            "description = ?",
+            effective.description.is_some(),
+            Value::Text(next.description.clone()),
+        ),
+        (
+            "status = ?",
+            effective.status.is_some(),
+            Value::Integer(next.status.rank().into()),
+        ),
+        (
+            "priority = ?",
+            effective.priority.is_some(),
+            Value::Integer(next.priority.rank().into()),
+        ),
+        (
+            "assignee_id = ?",
+            effective.assignee_id.is_some(),
+            blob(next.assignee_id.map(|a| a.0)),
+        ),
+        (
+            "category_id = ?",
+            effective.category_id.is_some(),
+            blob(next.category_id.map(|c| c.0)),
+        ),
+        (
+            "due_override = ?",
+            effective.due_override.is_some(),
+            int(ms(next.due_override)),
+        ),
+        (
+            "first_response_at = ?",
+            next.first_response_at != current.first_response_at,
+            int(ms(next.first_response_at)),
+        ),
+        (
+            "resolved_at = ?",
+            next.resolved_at != current.resolved_at,
+            int(ms(next.resolved_at)),
+        ),
+        (
+            "closed_at = ?",
+            next.closed_at != current.closed_at,
+            int(ms(next.closed_at)),
+        ),
+    ];
+    for (set, changed, value) in columns {
+        if changed {
+            sets.push(set);
+            values.push(value);
+        }
+    }
+    values.push(Value::Blob(id.0.as_bytes().to_vec()));
+    let sql = format!("UPDATE tickets SET {} WHERE id = ?", sets.join(", "));
     ctx.tx
-        .prepare_cached(
-            "UPDATE tickets SET title = ?1, description = ?2, status = ?3, priority = ?4,
-                 assignee_id = ?5, category_id = ?6, due_override = ?7, first_response_at = ?8,
-                 resolved_at = ?9, closed_at = ?10, updated_at = ?11
-             WHERE id = ?12",
-        )?
-        .execute(params![
-            next.title,
-            next.description,
-            next.status.rank(),
-            next.priority.rank(),
-            next.assignee_id.map(|a| a.0),
-            next.category_id.map(|c| c.0),
-            ms(next.due_override),
-            ms(next.first_response_at),
-            ms(next.resolved_at),
-            ms(next.closed_at),
-            ctx.now_ms,
-            id.0,
-        ])?;
+        .prepare_cached(&sql)?
+        .execute(params_from_iter(values))?;
     recompute_sla(ctx, id)?;
     ctx.outbox(&MutationOp::UpdateTicket {
         id,
