@@ -1,3 +1,25 @@
+//! Build script: generates the Tauri context and one permission per app
+//! command, so `capabilities/default.json` can grant exactly these commands.
+
+/// Every command the shell exposes; keep in step with `commands::handler()`.
+const COMMANDS: &[&str] = &[
+    "get_session",
+    "list_tickets",
+    "ticket_stats",
+    "get_ticket",
+    "list_comments",
+    "list_history",
+    "update_ticket",
+    "add_comment",
+    "create_ticket",
+    "bulk_update_tickets",
+    "export_tickets_csv",
+];
+
 fn main() {
-    tauri_build::build()
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("failed to run tauri-build");
 }

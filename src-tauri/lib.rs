@@ -1,1 +1,45 @@
-//! Outpost desktop shell.
+//! Outpost desktop shell: opens the local store, registers the commands and
+//! the window. Everything with rules lives in `outpost-client`; this crate
+//! only wires it to Tauri.
+//!
+//! Environment: `OUTPOST_STORE` overrides the store file (tests use it).
+
+mod commands;
+mod state;
+
+use outpost_client::Store;
+use std::path::PathBuf;
+
+/// The store file this run uses.
+pub fn store_path() -> PathBuf {
+    std::env::var_os("OUTPOST_STORE").map(PathBuf::from).unwrap_or_else(Store::default_path)
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let path = store_path();
+    if let Some(dir) = path.parent() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            tracing::error!("cannot create {}: {e}", dir.display());
+        }
+    }
+    let store = match Store::open(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Outpost cannot open its store at {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    };
+    tracing::info!("store: {}", path.display());
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state::AppState::new(store))
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!())
+        .expect("error while running Outpost");
+}

@@ -96,6 +96,8 @@ export type Workspace = { id: WorkspaceId, name: string,
  */
 timezone: string, plan: PlanFeatures, };
 
+export type Session = { agent: Agent, workspace: Workspace, agents: Array<Agent>, categories: Array<Category>, };
+
 export type AssigneeFilter = { "kind": "anyone" } | { "kind": "me" } | { "kind": "unassigned" } | { "kind": "agent", "agentId": AgentId };
 
 export type SlaBucket = "due_today" | "due_this_week" | "overdue" | "at_risk";
@@ -130,9 +132,9 @@ nextCursor: string | null,
 /**
  * How many tickets match the query in all.
  */
-total: bigint, };
+total: number, };
 
-export type StatusCounts = { open: bigint, inProgress: bigint, waiting: bigint, resolved: bigint, closed: bigint, };
+export type StatusCounts = { open: number, inProgress: number, waiting: number, resolved: number, closed: number, };
 
 export type NewTicket = { title: string, description: string, priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, requester: string, conversationId: ConversationId | null, };
 
@@ -155,3 +157,174 @@ code: string,
  * Human-readable explanation of what is wrong.
  */
 message: string, };
+
+export type Day = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+export type ClockTime = string;
+
+export type OpeningHours = { day: Day, start: ClockTime, 
+/**
+ * Exclusive; `24:00` means until midnight.
+ */
+end: ClockTime, };
+
+export type Holiday = { 
+/**
+ * The local date; for a yearly holiday only its month and day matter.
+ */
+date: string, 
+/**
+ * Recurs every year on the same month and day (29 February only in leap years).
+ */
+yearly: boolean, 
+/**
+ * Shown in the explanation timeline, e.g. "Christmas".
+ */
+name: string, };
+
+export type BusinessHours = { 
+/**
+ * IANA timezone name, e.g. `Europe/Paris`; opening hours are local to it.
+ */
+timezone: string, 
+/**
+ * Opening intervals; several per weekday are allowed but may not overlap.
+ */
+hours: Array<OpeningHours>, 
+/**
+ * Days the calendar stays closed.
+ */
+holidays: Array<Holiday>, };
+
+export type CalendarSettings = { "kind": "alwaysOpen" } | { "kind": "businessHours" } & BusinessHours;
+
+export type BusinessCalendar = { "kind": "alwaysOpen" } | { "kind": "businessHours" } & BusinessHours;
+
+export type PolicyCalendar = { "kind": "shared", id: string, } | { "kind": "embedded", calendar: BusinessCalendar, };
+
+export type SlaPolicy = { 
+/**
+ * Stable id, unique in its set.
+ */
+id: string, 
+/**
+ * Shown to agents, e.g. "High priority".
+ */
+name: string, 
+/**
+ * Priorities it matches; at least one.
+ */
+priorities: Array<Priority>, 
+/**
+ * Category it is limited to; `None` matches every category.
+ */
+categoryId: CategoryId | null, firstResponseMinutes: number, resolutionMinutes: number, calendar: PolicyCalendar, 
+/**
+ * Percent of a target below which its remaining time counts as at risk.
+ */
+atRiskPercent: number, 
+/**
+ * Remaining minutes at or below which a target is always at risk.
+ */
+atRiskFloorMinutes: number, };
+
+export type SlaPolicySet = { policies: Array<SlaPolicy>, };
+
+export type SlaTarget = "first_response" | "resolution";
+
+export type TargetEvaluation = { target: SlaTarget, 
+/**
+ * On track, at risk, breached, paused, met or missed (never `None`).
+ */
+state: SlaState, targetMinutes: number, 
+/**
+ * See the module docs; `None` for a met target.
+ */
+deadline: string | null, 
+/**
+ * When remaining time reaches the at-risk threshold (past or projected);
+ * `None` unless the target is running.
+ */
+atRiskAt: string | null, 
+/**
+ * Business minutes counted, rounded down.
+ */
+elapsedMinutes: bigint, 
+/**
+ * Business minutes left before the deadline, rounded up; 0 once reached.
+ */
+remainingMinutes: bigint, 
+/**
+ * Business minutes past the deadline, rounded down; 0 before it.
+ */
+overdueMinutes: bigint, 
+/**
+ * When the target was met or missed.
+ */
+completedAt: string | null, };
+
+export type IntervalKind = "running" | "paused" | "outside_business_hours" | "holiday" | "stopped";
+
+export type Interval = { start: string, end: string, kind: IntervalKind, 
+/**
+ * After the evaluation instant (assumes no further edits).
+ */
+projected: boolean, };
+
+export type SlaSnapshot = { 
+/**
+ * The state at the evaluation instant.
+ */
+state: SlaState, 
+/**
+ * The due date (manual override or earliest running target's deadline).
+ */
+dueAt: string | null, 
+/**
+ * Earliest instant a running target is at risk (may be in the past).
+ */
+atRiskAt: string | null, 
+/**
+ * Earliest instant a running target is breached (may be in the past).
+ */
+breachAt: string | null, 
+/**
+ * First of `at_risk_at` / `breach_at` after the evaluation instant.
+ */
+nextChange: string | null, };
+
+export type SlaEvaluation = { 
+/**
+ * The policy in force; `None` when no policy matches.
+ */
+policyId: string | null, state: SlaState, 
+/**
+ * The manual override if given, else the earliest running target's deadline.
+ */
+dueAt: string | null, 
+/**
+ * Present when a policy applies.
+ */
+firstResponse: TargetEvaluation | null, resolution: TargetEvaluation | null, 
+/**
+ * The next instant (after `now`) at which `state` changes with no further
+ * edits: the ticket becomes at risk or breached. Per-target changes that
+ * leave `state` as is (e.g. resolution at risk on a breached ticket) are in
+ * the targets' `at_risk_at` and `deadline`.
+ */
+nextChange: string | null, 
+/**
+ * The next instant a running clock starts or stops counting because the
+ * calendar opens or closes. Does not change `state`; useful for live
+ * countdowns.
+ */
+clockChangeAt: string | null, 
+/**
+ * Why the due date is what it is: from creation to the later of `now` and
+ * the SLA deadline.
+ */
+explanation: Array<Interval>, 
+/**
+ * The comparisons-only form for cheap re-evaluation later.
+ */
+snapshot: SlaSnapshot, };

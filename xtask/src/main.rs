@@ -1,3 +1,66 @@
-fn main() {
-    std::fs::write("ui/src/bindings.ts", outpost_core::typescript::bindings()).unwrap();
+//! Project commands, run as `cargo xtask <command>`:
+//!
+//! - `run`: install what is missing, build the UI, seed a demo store on first
+//!   run, start the app.
+//! - `test`: every check CI runs (fmt, clippy, Rust tests, UI checks, browser
+//!   and app tests).
+//! - `bench`: release benchmarks over a seeded 100k-ticket store, written to
+//!   `BENCHMARKS.md`.
+//! - `seed [--tickets N] [--path FILE]`: write a demo store.
+//! - `bindings`: regenerate `ui/src/bindings.ts` from the Rust types.
+//!
+//! Every step is idempotent: a second run skips what is already in place.
+
+mod bench;
+mod setup;
+
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unwrap_or(("help", &[]));
+    match cmd {
+        "run" => setup::run_app(rest),
+        "test" => setup::test_all(rest),
+        "bench" => setup::bench(rest),
+        // Internal: the release-mode benchmark body that `bench` spawns.
+        "bench-run" => bench::run(true),
+        "seed" => seed(rest),
+        "bindings" => bindings(),
+        _ => {
+            eprintln!("usage: cargo xtask <run|test|bench|seed|bindings>");
+            if cmd == "help" { Ok(()) } else { bail!("unknown command {cmd:?}") }
+        }
+    }
+}
+
+/// The repository root (the parent of `xtask/`).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repo").to_path_buf()
+}
+
+fn bindings() -> Result<()> {
+    let path = root().join("ui/src/bindings.ts");
+    std::fs::write(&path, outpost_core::typescript::bindings()).with_context(|| format!("writing {}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+fn seed(args: &[String]) -> Result<()> {
+    let mut tickets = 1_000usize;
+    let mut path: Option<PathBuf> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--tickets" => tickets = it.next().context("--tickets needs a number")?.parse()?,
+            "--path" => path = Some(it.next().context("--path needs a file")?.into()),
+            other => bail!("unknown seed option {other:?}"),
+        }
+    }
+    let path = match path {
+        Some(p) => p,
+        None => outpost_client::Store::default_path()?,
+    };
+    setup::seed_store(&path, tickets)
 }

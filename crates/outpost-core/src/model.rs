@@ -251,6 +251,17 @@ pub struct Workspace {
     pub plan: PlanFeatures,
 }
 
+/// Who is signed in, where, and the lists every view needs to resolve ids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub agent: Agent,
+    pub workspace: Workspace,
+    pub agents: Vec<Agent>,
+    pub categories: Vec<Category>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

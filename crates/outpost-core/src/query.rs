@@ -142,6 +142,7 @@ pub struct BoardPage {
     /// Pass back to get the next page; `None` on the last page.
     pub next_cursor: Option<String>,
     /// How many tickets match the query in all.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
 }
 
@@ -150,10 +151,15 @@ pub struct BoardPage {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct StatusCounts {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub open: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub in_progress: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub waiting: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub resolved: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub closed: u64,
 }
 

@@ -1,0 +1,123 @@
+//! The Tauri commands: each takes the app state, calls one `outpost-client`
+//! function and maps its error to `{code, message}`. No SQL and no business
+//! rules live here. Writes emit `tickets-changed` so open views refresh.
+
+use crate::state::AppState;
+use outpost_core::{
+    BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts, TicketCard,
+    TicketDetail, TicketId, TicketPatch, TicketQuery,
+};
+use std::path::PathBuf;
+use tauri::{AppHandle, Emitter, State};
+
+/// The event the UI listens to for a refresh after any write.
+pub const TICKETS_CHANGED: &str = "tickets-changed";
+
+type CmdResult<T> = Result<T, ErrorDto>;
+
+fn changed(app: &AppHandle) {
+    if let Err(e) = app.emit(TICKETS_CHANGED, ()) {
+        tracing::warn!("could not emit {TICKETS_CHANGED}: {e}");
+    }
+}
+
+#[tauri::command]
+pub(crate) fn get_session(state: State<'_, AppState>) -> CmdResult<Session> {
+    state.with(|s| s.session())
+}
+
+#[tauri::command]
+pub(crate) fn list_tickets(
+    state: State<'_, AppState>,
+    query: TicketQuery,
+    cursor: Option<String>,
+    limit: u32,
+) -> CmdResult<BoardPage> {
+    state.with(|s| s.board_page(&query, cursor.as_deref(), limit))
+}
+
+#[tauri::command]
+pub(crate) fn ticket_stats(state: State<'_, AppState>, query: TicketQuery) -> CmdResult<StatusCounts> {
+    state.with(|s| s.board_stats(&query))
+}
+
+#[tauri::command]
+pub(crate) fn get_ticket(state: State<'_, AppState>, id: TicketId) -> CmdResult<TicketDetail> {
+    state.with(|s| s.ticket_detail(id))
+}
+
+#[tauri::command]
+pub(crate) fn list_comments(state: State<'_, AppState>, ticket_id: TicketId) -> CmdResult<Vec<Comment>> {
+    state.with(|s| s.comments(ticket_id))
+}
+
+#[tauri::command]
+pub(crate) fn list_history(state: State<'_, AppState>, ticket_id: TicketId) -> CmdResult<Vec<HistoryEvent>> {
+    state.with(|s| s.history(ticket_id))
+}
+
+#[tauri::command]
+pub(crate) fn update_ticket(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: TicketId,
+    patch: TicketPatch,
+) -> CmdResult<TicketCard> {
+    let card = state.with(|s| s.update_ticket(id, &patch))?;
+    changed(&app);
+    Ok(card)
+}
+
+#[tauri::command]
+pub(crate) fn add_comment(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    ticket_id: TicketId,
+    body: String,
+) -> CmdResult<Comment> {
+    let comment = state.with(|s| s.add_comment(ticket_id, &body))?;
+    changed(&app);
+    Ok(comment)
+}
+
+#[tauri::command]
+pub(crate) fn create_ticket(app: AppHandle, state: State<'_, AppState>, ticket: NewTicket) -> CmdResult<TicketCard> {
+    let card = state.with(|s| s.create_ticket(ticket))?;
+    changed(&app);
+    Ok(card)
+}
+
+#[tauri::command]
+pub(crate) fn bulk_update_tickets(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    selection: BulkSelection,
+    patch: TicketPatch,
+) -> CmdResult<u64> {
+    let n = state.with(|s| s.bulk_update(&selection, &patch))?;
+    changed(&app);
+    Ok(n)
+}
+
+#[tauri::command]
+pub(crate) fn export_tickets_csv(state: State<'_, AppState>, selection: BulkSelection, path: PathBuf) -> CmdResult<u64> {
+    state.with(|s| outpost_client::export::export_to_file(s, &selection, &path))
+}
+
+/// The handler registering every command above; keep in step with
+/// `COMMANDS` in `build.rs` and `capabilities/default.json`.
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        get_session,
+        list_tickets,
+        ticket_stats,
+        get_ticket,
+        list_comments,
+        list_history,
+        update_ticket,
+        add_comment,
+        create_ticket,
+        bulk_update_tickets,
+        export_tickets_csv,
+    ]
+}
