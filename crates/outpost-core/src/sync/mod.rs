@@ -8,6 +8,12 @@
 //! - *mutation*: one local change as pushed to the server: client id, a
 //!   client-monotonic sequence number, an op UUID, a name, args and an HLC.
 
+pub mod merge;
+pub mod wire;
+
+pub use merge::{FieldStamps, TicketField};
+pub use wire::*;
+
 use crate::edit::{NewTicket, TicketPatch};
 use crate::ids::{CommentId, TicketId};
 use chrono::{DateTime, Utc};
@@ -15,6 +21,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
+
+/// The sync protocol version this build speaks. A push or pull carrying another
+/// version is refused with `unsupported_schema`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// How far ahead of the server's clock a stamp may be. Stamps further ahead
+/// are clamped to `server now + MAX_CLOCK_DRIFT_MS` so one device with a wrong
+/// clock cannot win every future edit.
+pub const MAX_CLOCK_DRIFT_MS: i64 = 10 * 60 * 1000;
 
 /// A hybrid logical clock stamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
