@@ -328,3 +328,11 @@ explanation: Array<Interval>,
  * The comparisons-only form for cheap re-evaluation later.
  */
 snapshot: SlaSnapshot, };
+
+export type NamedCalendar = { id: string, name: string, calendar: BusinessCalendar, };
+
+export type SlaSettings = { calendars: Array<NamedCalendar>, policies: SlaPolicySet, 
+/**
+ * First day of the week for "Due This Week" (Monday by default).
+ */
+weekStart: Day, };

@@ -158,6 +158,7 @@ pub fn run_app(_args: &[String]) -> Result<()> {
 pub fn test_all(_args: &[String]) -> Result<()> {
     ensure_packages(APP_PACKAGES)?;
     ensure_packages(TEST_PACKAGES)?;
+    ensure_cargo_tool("tauri-driver", "tauri-driver", "^2")?;
     ensure_npm()?;
     build_ui()?;
     let r = root();

@@ -76,6 +76,8 @@ pub fn bindings() -> String {
         crate::sla::Interval,
         crate::sla::SlaSnapshot,
         crate::sla::SlaEvaluation,
+        crate::sla::NamedCalendar,
+        crate::sla::SlaSettings,
     ));
     s.trim_end().to_owned() + "\n"
 }

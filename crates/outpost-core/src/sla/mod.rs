@@ -19,6 +19,7 @@ mod clock;
 mod engine;
 mod explain;
 mod policy;
+mod settings;
 mod snapshot;
 mod spans;
 mod wall;
@@ -34,5 +35,6 @@ pub use policy::{
     Calendars, DEFAULT_CALENDAR_ID, MAX_TARGET_MINUTES, PolicyCalendar, SlaPolicy, SlaPolicySet,
     default_calendar, default_policies,
 };
+pub use settings::{NamedCalendar, SlaSettings};
 pub use snapshot::SlaSnapshot;
 pub use spans::{CalendarSegment, CalendarSegmentKind, Transition};
