@@ -59,7 +59,8 @@ impl r2d2::ManageConnection for Manager {
 
 /// A PostgreSQL database.
 pub struct PgDb {
-    pool: r2d2::Pool<Manager>,
+    /// `None` only while dropping (see `Drop`).
+    pool: Option<r2d2::Pool<Manager>>,
     stop: Arc<AtomicBool>,
 }
 
@@ -74,7 +75,7 @@ impl PgDb {
             })?;
         let stop = Arc::new(AtomicBool::new(false));
         let db = PgDb {
-            pool,
+            pool: Some(pool),
             stop: stop.clone(),
         };
         migrate::run(&db, MIGRATIONS)?;
@@ -90,6 +91,11 @@ impl PgDb {
 impl Drop for PgDb {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
+        // Closing a rust-postgres client blocks on its own runtime, which
+        // panics on a tokio worker thread: close the pool on a plain thread.
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool));
+        }
     }
 }
 
@@ -241,7 +247,11 @@ impl Database for PgDb {
         mode: Mode,
         f: &mut dyn FnMut(&mut dyn Tx) -> Result<(), DbError>,
     ) -> Result<(), DbError> {
-        let mut conn = self.pool.get()?;
+        let pool = self
+            .pool
+            .as_ref()
+            .ok_or_else(|| DbError::Task("database is closing".into()))?;
+        let mut conn = pool.get()?;
         let PgConn { client, statements } = &mut *conn;
         let tx = match mode {
             Mode::Read => client
