@@ -9,38 +9,49 @@
 //! - *IpcError*: a rejected call, always carrying the shell's `{code, message}`.
 
 import type {
-  Agent,
   BoardPage,
   BulkSelection,
-  Category,
   Comment,
   ErrorDto,
   HistoryEvent,
   NewTicket,
+  Session,
+  SlaEvaluation,
+  SlaSettings,
   StatusCounts,
+  TargetEvaluation,
   TicketCard,
   TicketDetail,
   TicketId,
   TicketPatch,
   TicketQuery,
-  Workspace,
 } from './bindings';
 
 /** Who is signed in and the workspace vocabulary the board resolves ids with. */
-export type Session = {
-  agent: Agent;
-  workspace: Workspace;
-  agents: Agent[];
-  categories: Category[];
-};
+export type { Session };
 
+/** A board page as the UI uses it (totals are plain numbers on the wire). */
+export type Page = BoardPage;
+/** Status counts by status. */
+export type Counts = StatusCounts;
+
+type MinuteFields = 'elapsedMinutes' | 'remainingMinutes' | 'overdueMinutes';
 /**
- * A board page as the UI uses it. The generated type says `bigint` for `u64`,
- * but JSON carries plain numbers; [`toNumber`] normalises either.
+ * A target as the UI uses it. The generated type says `bigint` for the `i64`
+ * minute counts, but JSON carries plain numbers; [`toNumber`] normalises either.
  */
-export type Page = Omit<BoardPage, 'total'> & { total: number };
-/** Status counts as plain numbers (see [`Page`]). */
-export type Counts = { [K in keyof StatusCounts]: number };
+export type TargetView = Omit<TargetEvaluation, MinuteFields> & { [K in MinuteFields]: number };
+/** A ticket's SLA evaluation with [`TargetView`] targets. */
+export type SlaView = Omit<SlaEvaluation, 'firstResponse' | 'resolution'> & {
+  firstResponse: TargetView | null;
+  resolution: TargetView | null;
+};
+/** What `get_ticket_sla` may carry: minute counts as numbers or bigints. */
+export type WireTarget = Omit<TargetEvaluation, MinuteFields> & { [K in MinuteFields]: number | bigint };
+export type WireSlaEvaluation = Omit<SlaEvaluation, 'firstResponse' | 'resolution'> & {
+  firstResponse: WireTarget | null;
+  resolution: WireTarget | null;
+};
 
 /** Everything the UI can ask of the desktop shell. */
 export interface Backend {
@@ -57,6 +68,11 @@ export interface Backend {
   exportTicketsCsv(selection: BulkSelection, path: string): Promise<number>;
   /** Opens the native save dialog; resolves to the chosen path or `null` if cancelled. */
   chooseCsvPath(defaultName: string): Promise<string | null>;
+  getSlaSettings(): Promise<SlaSettings>;
+  /** Admin only (`forbidden` otherwise); `invalid_value` / `empty_field` on bad settings. */
+  saveSlaSettings(settings: SlaSettings): Promise<SlaSettings>;
+  /** `null` when no policy applies to the ticket. */
+  getTicketSla(id: TicketId): Promise<WireSlaEvaluation | null>;
   /** Calls `handler` on every `tickets-changed` event; resolves to an unsubscribe. */
   onTicketsChanged(handler: () => void): Promise<() => void>;
 }
@@ -84,7 +100,17 @@ export function toIpcError(e: unknown): IpcError {
 }
 
 function toNumber(n: number | bigint): number {
-  return typeof n === 'bigint' ? Number(n) : n;
+  return Number(n);
+}
+
+function toTargetView(t: WireTarget | null): TargetView | null {
+  if (!t) return null;
+  return {
+    ...t,
+    elapsedMinutes: toNumber(t.elapsedMinutes),
+    remainingMinutes: toNumber(t.remainingMinutes),
+    overdueMinutes: toNumber(t.overdueMinutes),
+  };
 }
 
 /** The Tauri implementation: one `invoke` per command, camelCase arguments. */
@@ -105,6 +131,9 @@ export function tauriBackend(): Backend {
     createTicket: (ticket) => call('create_ticket', { ticket }),
     bulkUpdateTickets: (selection, patch) => call('bulk_update_tickets', { selection, patch }),
     exportTicketsCsv: (selection, path) => call('export_tickets_csv', { selection, path }),
+    getSlaSettings: () => call('get_sla_settings'),
+    saveSlaSettings: (settings) => call('save_sla_settings', { settings }),
+    getTicketSla: (id) => call('get_ticket_sla', { id }),
     async chooseCsvPath(defaultName) {
       const { save } = await import('@tauri-apps/plugin-dialog');
       return save({ defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
@@ -185,5 +214,13 @@ export const exportTicketsCsv = (selection: BulkSelection, path: string) =>
   wrap(async () => toNumber(await be().exportTicketsCsv(selection, path)));
 export const chooseCsvPath = (defaultName: string) =>
   wrap(() => be().chooseCsvPath(defaultName));
+export const getSlaSettings = () => wrap(() => be().getSlaSettings());
+export const saveSlaSettings = (settings: SlaSettings) => wrap(() => be().saveSlaSettings(settings));
+export const getTicketSla = (id: TicketId) =>
+  wrap(async (): Promise<SlaView | null> => {
+    const e = await be().getTicketSla(id);
+    if (!e) return null;
+    return { ...e, firstResponse: toTargetView(e.firstResponse), resolution: toTargetView(e.resolution) };
+  });
 export const onTicketsChanged = (handler: () => void) =>
   wrap(() => be().onTicketsChanged(handler));

@@ -1,13 +1,15 @@
 //! An in-memory implementation of the IPC [`Backend`] for tests and for running
 //! the UI in a plain browser: filters, stats, search by number or title words,
 //! sorts, keyset cursor paging, edits with history, comments with @mentions,
-//! bulk updates and a CSV export that only counts rows. It follows the Rust
+//! bulk updates, a CSV export that only counts rows, and SLA settings with due
+//! dates computed by a small SLA engine (`./sla.ts`). It follows the Rust
 //! store's rules (outpost-core `query.rs`) closely enough that the board's
 //! behaviour in tests is the behaviour against the real store.
 //!
 //! URL options (plain browser): `?mock` uses it; `count=N` sets the ticket
 //! count (`count=0` shows the empty board); `latency=MS` delays every call;
-//! `ai=1` turns on the AI Insights plan feature.
+//! `ai=1` turns on the AI Insights plan feature; `agent=N` signs in as the Nth
+//! agent (0 is the admin, others are agents).
 
 import type {
   BoardPage,
@@ -16,15 +18,18 @@ import type {
   HistoryEvent,
   HistoryField,
   NewTicket,
+  SlaSettings,
+  SlaSnapshot,
   SlaState,
-  StatusCounts,
   Ticket,
   TicketCard,
   TicketPatch,
   TicketQuery,
 } from '../bindings';
 import { IpcError, type Backend, type Session } from '../ipc';
-import { AGENTS, CATEGORIES, RESOLUTION_HOURS, WORKSPACE, generate, mockId } from './data';
+import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
+import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
+import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
 export { XSS_TITLE } from './data';
 
@@ -37,6 +42,8 @@ export type MockOptions = {
   aiInsights?: boolean;
   /** What the "native" save dialog answers; `null` = the user cancelled. */
   savePath?: string | null;
+  /** Index in `AGENTS` of who is signed in; 0 (the default) is the admin. */
+  agent?: number;
 };
 
 /** The mock plus hooks tests use to look inside. */
@@ -44,13 +51,17 @@ export type MockBackend = Backend & {
   readonly tickets: Ticket[];
   readonly exports: { selection: BulkSelection; path: string; rows: number }[];
   setSavePath(path: string | null): void;
+  /** The SLA settings in force. */
+  readonly sla: SlaSettings;
 };
 
 export function mockOptionsFromUrl(search: string): MockOptions {
   const p = new URLSearchParams(search);
   const count = p.get('count');
   const latency = p.get('latency');
+  const agent = p.get('agent');
   return {
+    agent: agent !== null && /^\d+$/.test(agent) && Number(agent) < AGENTS.length ? Number(agent) : undefined,
     count: count !== null && /^\d+$/.test(count) ? Number(count) : undefined,
     latencyMs: latency !== null && /^\d+$/.test(latency) ? Number(latency) : undefined,
     aiInsights: p.get('ai') === '1',
@@ -61,15 +72,6 @@ const MIN = 60_000;
 const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
 const MAX_KEY = Number.MAX_SAFE_INTEGER;
 
-function slaStateAt(t: Ticket, now: number): SlaState {
-  if (t.status === 'resolved' || t.status === 'closed') return t.slaState;
-  if (!t.dueAt) return 'none';
-  if (t.status === 'waiting') return 'paused';
-  const left = Date.parse(t.dueAt) - now;
-  if (left < 0) return 'breached';
-  const target = RESOLUTION_HOURS[t.priority] * 60 * MIN;
-  return left <= Math.max(15 * MIN, 0.25 * target) ? 'at_risk' : 'on_track';
-}
 
 /** Ticket number from what an agent types (`TKT-001`, `#TKT-001`, `tkt-1`, `#1`, `1`), as the Rust parser. */
 export function parseNumberQuery(input: string): number | null {
@@ -84,6 +86,8 @@ export function parseNumberQuery(input: string): number | null {
   const n = Number(s);
   return n > 0 ? n : null;
 }
+
+const DAY_INDEX = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 0 } as const;
 
 function endOfDay(now: number, days: number): number {
   const d = new Date(now);
@@ -102,7 +106,24 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const exports: MockBackend['exports'] = [];
   let savePath: string | null = opts.savePath === undefined ? '/home/agent/tickets.csv' : opts.savePath;
   let seq = 0;
-  const me = AGENTS[0];
+  const me = AGENTS[opts.agent ?? 0];
+  let sla: SlaSettings = defaultSlaSettings(WORKSPACE.timezone);
+  const events = new Map<string, SlaEvent[]>();
+  const snapshots = new Map<string, SlaSnapshot>();
+  reshapeForSla(tickets, sla, clock());
+  for (const t of tickets) events.set(t.id, initialEvents(t));
+  /** Evaluates a ticket and stores its due date and snapshot, as the store does after each change. */
+  const reevaluate = (t: Ticket) => {
+    const e = evaluate(sla, t, events.get(t.id) ?? initialEvents(t), clock(), false);
+    t.dueAt = e.dueAt;
+    t.slaState = e.state;
+    snapshots.set(t.id, e.snapshot);
+  };
+  tickets.forEach(reevaluate);
+  const slaStateAt = (t: Ticket, now: number): SlaState => {
+    const s = snapshots.get(t.id);
+    return s ? stateAt(s, now) : t.slaState;
+  };
   const session: Session = {
     agent: me,
     workspace: { ...WORKSPACE, plan: { aiInsights: opts.aiInsights ?? false } },
@@ -184,7 +205,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       if (q.sla === 'overdue' && state !== 'breached') return false;
       if (q.sla === 'at_risk' && state !== 'at_risk') return false;
       if (q.sla === 'due_today' || q.sla === 'due_this_week') {
-        const daysToWeekEnd = 7 - ((new Date(now).getDay() + 6) % 7);
+        const daysToWeekEnd = 7 - ((new Date(now).getDay() - DAY_INDEX[sla.weekStart] + 7) % 7);
         const end = endOfDay(now, q.sla === 'due_today' ? 1 : daysToWeekEnd);
         if (!active || state === 'breached' || due === null || due >= end) return false;
       }
@@ -244,19 +265,9 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       record(t, 'status', t.status, patch.status);
       const now = clock();
       const nowIso = new Date(now).toISOString();
-      const wasDone = t.status === 'resolved' || t.status === 'closed';
-      if (patch.status === 'resolved' || patch.status === 'closed') {
-        // Resolving stops the clock: the target is met or missed, and nothing is due.
-        if (!wasDone) t.slaState = t.dueAt && Date.parse(t.dueAt) < now ? 'missed' : 'met';
-        t.dueAt = null;
-        t.resolvedAt ??= nowIso;
-      } else {
-        t.resolvedAt = null;
-        if (wasDone) {
-          t.slaState = 'none';
-          t.dueAt = new Date(now + RESOLUTION_HOURS[t.priority] * 60 * MIN).toISOString();
-        }
-      }
+      events.get(t.id)?.push({ at: now, kind: 'status', status: patch.status });
+      if (patch.status === 'resolved' || patch.status === 'closed') t.resolvedAt ??= nowIso;
+      else t.resolvedAt = null;
       t.closedAt = patch.status === 'closed' ? nowIso : null;
       if (patch.status === 'in_progress') t.firstResponseAt ??= nowIso;
       t.status = patch.status;
@@ -280,12 +291,16 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       changed = true;
     }
     if (patch.dueOverride !== undefined && patch.dueOverride !== t.dueOverride) {
+      if (session.agent.role !== 'admin')
+        throw new IpcError({ code: 'forbidden', message: 'Only an admin can set a due date manually' });
       record(t, 'due_date', t.dueAt, patch.dueOverride);
       t.dueOverride = patch.dueOverride;
-      if (patch.dueOverride) t.dueAt = patch.dueOverride;
       changed = true;
     }
-    if (changed) t.updatedAt = new Date(clock()).toISOString();
+    if (changed) {
+      t.updatedAt = new Date(clock()).toISOString();
+      reevaluate(t);
+    }
     return changed;
   };
 
@@ -306,6 +321,9 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const backend: MockBackend = {
     tickets,
     exports,
+    get sla() {
+      return sla;
+    },
     setSavePath(p) {
       savePath = p;
     },
@@ -332,7 +350,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       const page: BoardPage = {
         cards: slice.map((e) => card(e.t)),
         nextCursor: start + limit < keyed.length && last ? `${last.k}.${last.t.id}` : null,
-        total: keyed.length as unknown as bigint,
+        total: keyed.length,
       };
       return page;
     },
@@ -342,7 +360,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       const c = { open: 0, inProgress: 0, waiting: 0, resolved: 0, closed: 0 };
       const key = { open: 'open', in_progress: 'inProgress', waiting: 'waiting', resolved: 'resolved', closed: 'closed' } as const;
       for (const t of tickets) if (matches(t, query, now, true)) c[key[t.status]]++;
-      return c as unknown as StatusCounts;
+      return c;
     },
     async getTicket(id) {
       await delay();
@@ -419,10 +437,12 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
         firstResponseAt: null,
         resolvedAt: null,
         closedAt: null,
-        dueAt: new Date(now + RESOLUTION_HOURS[nt.priority] * 60 * MIN).toISOString(),
+        dueAt: null,
         dueOverride: null,
-        slaState: 'on_track',
+        slaState: 'none',
       };
+      events.set(t.id, initialEvents(t));
+      reevaluate(t);
       tickets.push(t);
       byId.set(t.id, t);
       emitChanged();
@@ -434,7 +454,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       let n = 0;
       for (const t of targets) if (applyPatch(t, patch)) n++;
       if (n > 0) emitChanged();
-      return n as unknown as number;
+      return n;
     },
     async exportTicketsCsv(selection, path) {
       await delay();
@@ -446,10 +466,81 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       await delay();
       return savePath;
     },
+    async getSlaSettings() {
+      await delay();
+      return structuredClone(sla);
+    },
+    async saveSlaSettings(settings) {
+      await delay();
+      if (session.agent.role !== 'admin')
+        throw new IpcError({ code: 'forbidden', message: 'Only an admin can change SLA settings' });
+      const problem = settingsProblems(settings)[0];
+      if (problem) throw new IpcError({ code: problem.code, message: problem.server });
+      const trimmed = structuredClone(settings);
+      for (const c of trimmed.calendars) c.name = c.name.trim();
+      for (const p of trimmed.policies.policies) p.name = p.name.trim();
+      sla = trimmed;
+      // Editing policies recomputes the open tickets' due dates and states.
+      for (const t of tickets) if (t.status !== 'resolved' && t.status !== 'closed') reevaluate(t);
+      emitChanged();
+      return structuredClone(sla);
+    },
+    async getTicketSla(id) {
+      await delay();
+      const t = ticket(id);
+      const e = evaluate(sla, t, events.get(t.id) ?? initialEvents(t), clock(), true);
+      return e.policyId === null ? null : e;
+    },
     async onTicketsChanged(handler) {
       listeners.add(handler);
       return () => listeners.delete(handler);
     },
   };
   return backend;
+}
+
+/** A generated ticket's SLA history: created (Open), first reply, status change. */
+function initialEvents(t: Ticket): SlaEvent[] {
+  const created = Date.parse(t.createdAt);
+  const out: SlaEvent[] = [{ at: created, kind: 'status', status: 'open' }];
+  if (t.firstResponseAt) out.push({ at: Math.max(created, Date.parse(t.firstResponseAt)), kind: 'reply' });
+  if (t.status !== 'open') out.push({ at: Math.max(created, Date.parse(t.updatedAt)), kind: 'status', status: t.status });
+  return out.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * Moves active tickets' creation times so that their SLA due dates land near
+ * the generated ones (from 2 days ago to 6 days ahead), so every SLA bucket has
+ * members while due dates are what the engine computes from the history.
+ */
+function reshapeForSla(tickets: Ticket[], sla: SlaSettings, now: number) {
+  for (const t of tickets) {
+    if (!t.dueAt || (t.status !== 'open' && t.status !== 'in_progress' && t.status !== 'waiting')) continue;
+    const policy = matchingPolicy(sla, t);
+    const calSettings = policy && resolveCalendar(sla, policy);
+    if (!policy || !calSettings) continue;
+    const cal = compile(calSettings);
+    const due = Date.parse(t.dueAt);
+    const span = Date.parse(t.updatedAt) - Date.parse(t.createdAt);
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+    let created: number;
+    let updated: number;
+    if (t.status === 'open') {
+      created = clamp(subBusiness(cal, due, policy.firstResponseMinutes * MIN), now - 60 * 24 * 60 * MIN, now - 5 * MIN);
+      updated = created;
+    } else if (t.status === 'in_progress') {
+      created = clamp(subBusiness(cal, due, policy.resolutionMinutes * MIN), now - 60 * 24 * 60 * MIN, now - 30 * MIN);
+      updated = clamp(created + 20 * MIN + span, created + 20 * MIN, now);
+    } else {
+      const target = policy.resolutionMinutes * MIN;
+      updated = now - 10 * MIN - (span % (3 * 24 * 60 * MIN));
+      const elapsed = due > now ? target - businessMs(cal, now, due) : target + businessMs(cal, due, updated);
+      created = subBusiness(cal, updated, Math.max(elapsed, 10 * MIN));
+    }
+    created = Math.floor(created / MIN) * MIN;
+    updated = Math.max(created, Math.floor(updated / MIN) * MIN);
+    t.createdAt = new Date(created).toISOString();
+    t.updatedAt = new Date(updated).toISOString();
+    t.firstResponseAt = t.status === 'open' ? null : new Date(Math.min(created + 20 * MIN, updated)).toISOString();
+  }
 }
