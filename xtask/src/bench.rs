@@ -50,7 +50,12 @@ pub const SUITES: &[(&str, Suite)] = &[("store", store_suite)];
 #[derive(Debug, Clone, PartialEq)]
 pub enum Figure {
     /// A repeated operation: median and 95th percentile in milliseconds.
-    Timing { name: String, n: usize, p50_ms: f64, p95_ms: f64 },
+    Timing {
+        name: String,
+        n: usize,
+        p50_ms: f64,
+        p95_ms: f64,
+    },
     /// A size in bytes.
     Bytes { name: String, n: usize, bytes: u64 },
 }
@@ -66,7 +71,12 @@ impl Figure {
     /// The exact line printed and recorded: `bench <name> n=<n> ...`.
     pub fn line(&self) -> String {
         match self {
-            Figure::Timing { name, n, p50_ms, p95_ms } => {
+            Figure::Timing {
+                name,
+                n,
+                p50_ms,
+                p95_ms,
+            } => {
                 format!("bench {name} n={n} p50_ms={p50_ms:.3} p95_ms={p95_ms:.3}")
             }
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
@@ -115,7 +125,12 @@ impl Bench {
 
     /// Runs `op` `runs` times (after a few warm-up calls) and records p50/p95.
     /// `op` gets the iteration index so it can vary its input.
-    pub fn time<T>(&mut self, name: &str, runs: usize, mut op: impl FnMut(usize) -> Result<T>) -> Result<()> {
+    pub fn time<T>(
+        &mut self,
+        name: &str,
+        runs: usize,
+        mut op: impl FnMut(usize) -> Result<T>,
+    ) -> Result<()> {
         for i in 0..runs.div_ceil(10).min(5) {
             std::hint::black_box(op(i)?);
         }
@@ -127,13 +142,22 @@ impl Bench {
         }
         ms.sort_by(f64::total_cmp);
         let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
-        self.record(Figure::Timing { name: name.into(), n: self.n, p50_ms: pct(0.5), p95_ms: pct(0.95) });
+        self.record(Figure::Timing {
+            name: name.into(),
+            n: self.n,
+            p50_ms: pct(0.5),
+            p95_ms: pct(0.95),
+        });
         Ok(())
     }
 
     /// Records a size.
     pub fn bytes(&mut self, name: &str, bytes: u64) {
-        self.record(Figure::Bytes { name: name.into(), n: self.n, bytes });
+        self.record(Figure::Bytes {
+            name: name.into(),
+            n: self.n,
+            bytes,
+        });
     }
 
     /// Records (and prints) any figure.
@@ -189,20 +213,40 @@ fn prepare(tickets: usize) -> Result<Bench> {
         remove_db(&partial)?;
         eprintln!("seeding {tickets} tickets into {} ...", partial.display());
         let start = Instant::now();
-        let mut store = Store::open_with(&partial, StoreOptions { id_seed: Some(1), ..StoreOptions::with_clock(clock.clone()) })?;
-        let s = demo::seed(&mut store, DemoSize { tickets, seed: 2026 })?;
+        let mut store = Store::open_with(
+            &partial,
+            StoreOptions {
+                id_seed: Some(1),
+                ..StoreOptions::with_clock(clock.clone())
+            },
+        )?;
+        let s = demo::seed(
+            &mut store,
+            DemoSize {
+                tickets,
+                seed: 2026,
+            },
+        )?;
         store.checkpoint()?;
         drop(store);
         eprintln!(
             "seeded {} tickets, {} comments, {} history events in {:.1} s",
-            s.tickets, s.comments, s.history, start.elapsed().as_secs_f64()
+            s.tickets,
+            s.comments,
+            s.history,
+            start.elapsed().as_secs_f64()
         );
         std::fs::rename(&partial, &seeded)?;
     }
     let work = dir.join("run.db");
     remove_db(&work)?;
     std::fs::copy(&seeded, &work)?;
-    Ok(Bench { store_path: work, n: tickets, clock, figures: Vec::new() })
+    Ok(Bench {
+        store_path: work,
+        n: tickets,
+        clock,
+        figures: Vec::new(),
+    })
 }
 
 fn remove_db(path: &Path) -> Result<()> {
@@ -221,31 +265,80 @@ fn store_suite(b: &mut Bench) -> Result<()> {
     let categories = store.categories()?;
     let n = b.n as u64;
     let queries = [
-        TicketQuery { statuses: vec![Status::Open, Status::InProgress, Status::Waiting], assignee: AssigneeFilter::Me, sort: SortOrder::DueDate, ..Default::default() },
-        TicketQuery { statuses: vec![Status::Open], priorities: vec![Priority::Urgent, Priority::High], sort: SortOrder::Updated, ..Default::default() },
-        TicketQuery { category_id: Some(categories[1].id), priorities: vec![Priority::Normal], sort: SortOrder::Created, ..Default::default() },
-        TicketQuery { sort: SortOrder::Priority, ..Default::default() },
+        TicketQuery {
+            statuses: vec![Status::Open, Status::InProgress, Status::Waiting],
+            assignee: AssigneeFilter::Me,
+            sort: SortOrder::DueDate,
+            ..Default::default()
+        },
+        TicketQuery {
+            statuses: vec![Status::Open],
+            priorities: vec![Priority::Urgent, Priority::High],
+            sort: SortOrder::Updated,
+            ..Default::default()
+        },
+        TicketQuery {
+            category_id: Some(categories[1].id),
+            priorities: vec![Priority::Normal],
+            sort: SortOrder::Created,
+            ..Default::default()
+        },
+        TicketQuery {
+            sort: SortOrder::Priority,
+            ..Default::default()
+        },
     ];
-    b.time("board_page", 200, |i| Ok(store.board_page(&queries[i % queries.len()], None, 100)?))?;
+    b.time("board_page", 200, |i| {
+        Ok(store.board_page(&queries[i % queries.len()], None, 100)?)
+    })?;
     let stats = [
         TicketQuery::default(),
-        TicketQuery { assignee: AssigneeFilter::Me, ..Default::default() },
-        TicketQuery { category_id: Some(categories[2].id), priorities: vec![Priority::High], ..Default::default() },
-        TicketQuery { priorities: vec![Priority::Urgent, Priority::High], assignee: AssigneeFilter::Unassigned, ..Default::default() },
+        TicketQuery {
+            assignee: AssigneeFilter::Me,
+            ..Default::default()
+        },
+        TicketQuery {
+            category_id: Some(categories[2].id),
+            priorities: vec![Priority::High],
+            ..Default::default()
+        },
+        TicketQuery {
+            priorities: vec![Priority::Urgent, Priority::High],
+            assignee: AssigneeFilter::Unassigned,
+            ..Default::default()
+        },
     ];
-    b.time("board_stats", 200, |i| Ok(store.board_stats(&stats[i % stats.len()])?))?;
+    b.time("board_stats", 200, |i| {
+        Ok(store.board_stats(&stats[i % stats.len()])?)
+    })?;
     let numbers = ["TKT-04213", "#TKT-77", "tkt-99999", "51234", "#8"];
     b.time("search_number", 200, |i| {
-        let q = TicketQuery { text: Some(numbers[i % numbers.len()].into()), ..Default::default() };
+        let q = TicketQuery {
+            text: Some(numbers[i % numbers.len()].into()),
+            ..Default::default()
+        };
         Ok(store.board_page(&q, None, 100)?)
     })?;
-    let words = ["prin off", "vpn", "cafe", "outlook crash", "invoice vat", "zurich"];
+    let words = [
+        "prin off",
+        "vpn",
+        "cafe",
+        "outlook crash",
+        "invoice vat",
+        "zurich",
+    ];
     b.time("search_title", 200, |i| {
-        let q = TicketQuery { text: Some(words[i % words.len()].into()), ..Default::default() };
+        let q = TicketQuery {
+            text: Some(words[i % words.len()].into()),
+            ..Default::default()
+        };
         Ok(store.board_page(&q, None, 100)?)
     })?;
     let all_ids: Vec<TicketId> = {
-        let q = TicketQuery { sort: SortOrder::Number, ..Default::default() };
+        let q = TicketQuery {
+            sort: SortOrder::Number,
+            ..Default::default()
+        };
         let mut ids = Vec::new();
         let mut cursor = None;
         loop {
@@ -261,16 +354,30 @@ fn store_suite(b: &mut Bench) -> Result<()> {
     b.time("update_ticket", 300, |i| {
         let id = all_ids[(i * 7919) % all_ids.len()];
         let priority = Priority::ALL[i % 4];
-        Ok(store.update_ticket(id, &TicketPatch { priority: Some(priority), ..Default::default() })?)
+        Ok(store.update_ticket(
+            id,
+            &TicketPatch {
+                priority: Some(priority),
+                ..Default::default()
+            },
+        )?)
     })?;
     b.time("bulk_update_1000", 20, |i| {
         let start = (i * 1000) % (all_ids.len() - 1000);
         let ids = all_ids[start..start + 1000].to_vec();
         let status = [Status::InProgress, Status::Waiting][i % 2];
-        Ok(store.bulk_update(&BulkSelection::Ids { ids }, &TicketPatch { status: Some(status), ..Default::default() })?)
+        Ok(store.bulk_update(
+            &BulkSelection::Ids { ids },
+            &TicketPatch {
+                status: Some(status),
+                ..Default::default()
+            },
+        )?)
     })?;
     let out_dir = tempfile::tempdir()?;
-    let all = BulkSelection::Query { query: TicketQuery::default() };
+    let all = BulkSelection::Query {
+        query: TicketQuery::default(),
+    };
     b.time("export_csv_all", 10, |_| {
         let file = std::fs::File::create(out_dir.path().join("all.csv"))?;
         let rows = store.export_csv(&all, std::io::BufWriter::with_capacity(1 << 20, file))?;
@@ -282,7 +389,10 @@ fn store_suite(b: &mut Bench) -> Result<()> {
     let (path, clock) = (b.store_path.clone(), b.clock.clone());
     b.time("open_store", 50, |_| {
         let store = Store::open_with(&path, StoreOptions::with_clock(clock.clone()))?;
-        anyhow::ensure!(store.schema_version()? == migrations::latest_version(), "store is up to date");
+        anyhow::ensure!(
+            store.schema_version()? == migrations::latest_version(),
+            "store is up to date"
+        );
         Ok(())
     })?;
     let size = std::fs::metadata(&b.store_path)?.len();
@@ -294,7 +404,12 @@ fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let model = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     format!("{cpus} CPUs (nproc), {model}")
 }
@@ -313,29 +428,48 @@ fn report(b: &Bench) -> Result<String> {
     let counts = store.table_counts()?;
     let mut md = String::new();
     writeln!(md, "# Benchmarks\n")?;
-    writeln!(md, "Produced by `cargo xtask bench` (release build) on {}.\n", today())?;
+    writeln!(
+        md,
+        "Produced by `cargo xtask bench` (release build) on {}.\n",
+        today()
+    )?;
     writeln!(md, "- Machine: {}", machine())?;
     writeln!(
         md,
         "- Data: {} tickets, {} comments, {} history events (deterministic demo data, seed 2026)",
         counts.tickets, counts.comments, counts.history
     )?;
-    writeln!(md, "- Each timing is repeated (warm page cache, one connection); p95 is held to the target.\n")?;
+    writeln!(
+        md,
+        "- Each timing is repeated (warm page cache, one connection); p95 is held to the target.\n"
+    )?;
     writeln!(md, "| figure | n | p50 ms | p95 ms | target p95 ms | met |")?;
     writeln!(md, "| --- | --- | --- | --- | --- | --- |")?;
     for f in b.figures() {
         match f {
-            Figure::Timing { name, n, p50_ms, p95_ms } => {
+            Figure::Timing {
+                name,
+                n,
+                p50_ms,
+                p95_ms,
+            } => {
                 let target = f.target_ms().map_or("-".into(), |t| format!("{t}"));
                 let met = match f.meets_target() {
                     Some(true) => "yes",
                     Some(false) => "NO",
                     None => "-",
                 };
-                writeln!(md, "| {name} | {n} | {p50_ms:.3} | {p95_ms:.3} | {target} | {met} |")?;
+                writeln!(
+                    md,
+                    "| {name} | {n} | {p50_ms:.3} | {p95_ms:.3} | {target} | {met} |"
+                )?;
             }
             Figure::Bytes { name, n, bytes } => {
-                writeln!(md, "| {name} | {n} | {bytes} bytes ({:.1} MB) | | | |", *bytes as f64 / 1e6)?;
+                writeln!(
+                    md,
+                    "| {name} | {n} | {bytes} bytes ({:.1} MB) | | | |",
+                    *bytes as f64 / 1e6
+                )?;
             }
         }
     }

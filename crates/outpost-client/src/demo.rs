@@ -202,6 +202,15 @@ const NOTES: [&str; 8] = [
 /// Default resolution targets (minutes) by priority rank, from DESIGN §3.
 const RESOLUTION_MIN: [i64; 4] = [240, 480, 1_440, 2_400];
 
+/// A history event before insertion: when, field, old, new, who.
+type DemoEvent = (
+    i64,
+    HistoryField,
+    Option<String>,
+    Option<String>,
+    Option<AgentId>,
+);
+
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 24 * 60 * MINUTE;
 
@@ -381,13 +390,7 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
             };
 
             // History: created, assignment, status walk, comments, an occasional re-prioritisation.
-            let mut events: Vec<(
-                i64,
-                HistoryField,
-                Option<String>,
-                Option<String>,
-                Option<AgentId>,
-            )> = Vec::with_capacity(12);
+            let mut events: Vec<DemoEvent> = Vec::with_capacity(12);
             events.push((
                 created,
                 HistoryField::Created,
