@@ -36,7 +36,8 @@ macro_rules! both {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("OUTPOST_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("OUTPOST_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 /// A throw-away PostgreSQL database, dropped with the guard.
@@ -51,7 +52,8 @@ impl PgDatabase {
         let admin = pg_admin_url();
         let n = name.clone();
         tokio::task::spawn_blocking(move || -> Result<()> {
-            let mut c = postgres::Client::connect(&admin, postgres::NoTls).context("connect to test PostgreSQL")?;
+            let mut c = postgres::Client::connect(&admin, postgres::NoTls)
+                .context("connect to test PostgreSQL")?;
             c.batch_execute(&format!("CREATE DATABASE {n}"))?;
             Ok(())
         })
@@ -140,10 +142,16 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let state = AppState::new(store.clone(), test_config());
-        tokio::spawn(outpost_server::serve(listener, state, std::future::pending()));
+        tokio::spawn(outpost_server::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
         Ok(TestServer {
             base: format!("http://{addr}"),
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()?,
             store,
             database_url: url.to_owned(),
             backend,
@@ -154,7 +162,9 @@ impl TestServer {
 
     /// A request to `path` with `token`.
     pub fn req(&self, method: Method, path: &str, token: &str) -> RequestBuilder {
-        self.http.request(method, format!("{}{path}", self.base)).bearer_auth(token)
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
     }
 
     /// Signs in; returns the token.
@@ -177,14 +187,28 @@ impl TestServer {
     pub async fn workspace(&self, name: &str) -> Result<Ws> {
         let slug = name.to_lowercase();
         let admin_email = format!("admin@{slug}.test");
-        let (workspace, admin) =
-            setup::create_workspace(&self.store, name, "Europe/Paris", &admin_email, PASSWORD, HashCost::Fast)
-                .await
-                .map_err(anyhow::Error::msg)?;
+        let (workspace, admin) = setup::create_workspace(
+            &self.store,
+            name,
+            "Europe/Paris",
+            &admin_email,
+            PASSWORD,
+            HashCost::Fast,
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
         let agent_email = format!("agent@{slug}.test");
-        let agent = setup::add_agent(&self.store, name, &agent_email, "Ana Agent", PASSWORD, Role::Agent, HashCost::Fast)
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let agent = setup::add_agent(
+            &self.store,
+            name,
+            &agent_email,
+            "Ana Agent",
+            PASSWORD,
+            Role::Agent,
+            HashCost::Fast,
+        )
+        .await
+        .map_err(anyhow::Error::msg)?;
         Ok(Ws {
             admin_token: self.login(&admin_email, PASSWORD).await?,
             token: self.login(&agent_email, PASSWORD).await?,
@@ -196,24 +220,42 @@ impl TestServer {
 
     /// POSTs a new ticket; returns it.
     pub async fn create_ticket(&self, token: &str, title: &str) -> Result<Value> {
-        let res = self.req(Method::POST, "/api/v1/tickets", token).json(&json!({ "title": title })).send().await?;
+        let res = self
+            .req(Method::POST, "/api/v1/tickets", token)
+            .json(&json!({ "title": title }))
+            .send()
+            .await?;
         expect(res, StatusCode::CREATED).await
     }
 
     /// Registers `client` and pushes `mutations`.
-    pub async fn push(&self, token: &str, client: Uuid, mutations: Vec<Mutation>) -> Result<PushResponse> {
+    pub async fn push(
+        &self,
+        token: &str,
+        client: Uuid,
+        mutations: Vec<Mutation>,
+    ) -> Result<PushResponse> {
         let res = self.push_raw(token, client, mutations).await?;
         Ok(serde_json::from_value(expect(res, StatusCode::OK).await?)?)
     }
 
     /// Pushes without checking the answer.
-    pub async fn push_raw(&self, token: &str, client: Uuid, mutations: Vec<Mutation>) -> Result<Response> {
+    pub async fn push_raw(
+        &self,
+        token: &str,
+        client: Uuid,
+        mutations: Vec<Mutation>,
+    ) -> Result<Response> {
         let req = PushRequest {
             client_id: client,
             schema_version: PROTOCOL_VERSION,
             mutations,
         };
-        Ok(self.req(Method::POST, "/api/v1/sync/push", token).json(&req).send().await?)
+        Ok(self
+            .req(Method::POST, "/api/v1/sync/push", token)
+            .json(&req)
+            .send()
+            .await?)
     }
 
     /// Registers a device.
@@ -234,14 +276,23 @@ pub async fn expect(res: Response, status: StatusCode) -> Result<Value> {
     if got != status {
         bail!("expected {status}, got {got}: {text}");
     }
-    Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) })
+    Ok(if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    })
 }
 
 /// Asserts an error status with a JSON `{code, message}` body; returns the code.
 pub async fn expect_error(res: Response, status: StatusCode) -> Result<String> {
     let body = expect(res, status).await?;
-    let code = body["code"].as_str().with_context(|| format!("error body has a code: {body}"))?;
-    anyhow::ensure!(body["message"].is_string(), "error body has a message: {body}");
+    let code = body["code"]
+        .as_str()
+        .with_context(|| format!("error body has a code: {body}"))?;
+    anyhow::ensure!(
+        body["message"].is_string(),
+        "error body has a message: {body}"
+    );
     Ok(code.to_owned())
 }
 
@@ -254,7 +305,11 @@ pub struct Device {
 
 impl Device {
     pub fn new(actor: AgentId) -> Device {
-        Device { id: Uuid::now_v7(), actor, seq: 0 }
+        Device {
+            id: Uuid::now_v7(),
+            actor,
+            seq: 0,
+        }
     }
 
     /// The next outbox entry, stamped at `wall_ms`.
@@ -264,7 +319,11 @@ impl Device {
             client_id: self.id,
             seq: self.seq,
             op_id: Uuid::now_v7(),
-            hlc: Hlc { wall_ms, counter: 0, node: self.id },
+            hlc: Hlc {
+                wall_ms,
+                counter: 0,
+                node: self.id,
+            },
             actor_id: self.actor,
             op,
         }

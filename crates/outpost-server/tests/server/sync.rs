@@ -28,19 +28,39 @@ fn new_ticket(title: &str) -> NewTicket {
 
 fn create(dev: &mut Device, wall: i64, title: &str) -> (TicketId, outpost_core::sync::Mutation) {
     let id = TicketId(Uuid::now_v7());
-    let m = dev.op(wall, MutationOp::CreateTicket { id, ticket: new_ticket(title), created_at: chrono::Utc::now() });
+    let m = dev.op(
+        wall,
+        MutationOp::CreateTicket {
+            id,
+            ticket: new_ticket(title),
+            created_at: chrono::Utc::now(),
+        },
+    );
     (id, m)
 }
 
 fn status(dev: &mut Device, wall: i64, id: TicketId, s: Status) -> outpost_core::sync::Mutation {
-    dev.op(wall, MutationOp::UpdateTicket { id, patch: TicketPatch { status: Some(s), ..Default::default() } })
+    dev.op(
+        wall,
+        MutationOp::UpdateTicket {
+            id,
+            patch: TicketPatch {
+                status: Some(s),
+                ..Default::default()
+            },
+        },
+    )
 }
 
 async fn pull_all(s: &TestServer, token: &str, limit: u32) -> Result<(Vec<PullResponse>, String)> {
     let mut cursor: Option<String> = None;
     let mut pages = Vec::new();
     loop {
-        let res = s.req(Method::POST, "/api/v1/sync/pull", token).json(&json!({ "cursor": cursor, "limit": limit })).send().await?;
+        let res = s
+            .req(Method::POST, "/api/v1/sync/pull", token)
+            .json(&json!({ "cursor": cursor, "limit": limit }))
+            .send()
+            .await?;
         let page: PullResponse = serde_json::from_value(expect(res, StatusCode::OK).await?)?;
         cursor = Some(page.next_cursor.clone());
         let more = page.has_more;
@@ -57,19 +77,61 @@ async fn the_same_push_twice_changes_nothing(b: Backend) -> Result<()> {
     let mut dev = Device::new(ws.agent.id);
     s.register(&ws.token, dev.id).await?;
     let (id, m1) = create(&mut dev, now_ms(), "Offline ticket");
-    let m2 = dev.op(now_ms(), MutationOp::AddComment { id: CommentId(Uuid::now_v7()), ticket_id: id, body: "note".into(), created_at: chrono::Utc::now() });
+    let m2 = dev.op(
+        now_ms(),
+        MutationOp::AddComment {
+            id: CommentId(Uuid::now_v7()),
+            ticket_id: id,
+            body: "note".into(),
+            created_at: chrono::Utc::now(),
+        },
+    );
     let m3 = status(&mut dev, now_ms(), id, Status::Waiting);
     let outbox = vec![m1, m2, m3];
     let first = s.push(&ws.token, dev.id, outbox.clone()).await?;
-    assert!(first.results.iter().all(|r| r.status == MutationStatus::Applied), "{first:?}");
+    assert!(
+        first
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied),
+        "{first:?}"
+    );
     assert_eq!(first.numbers.len(), 1);
     let second = s.push(&ws.token, dev.id, outbox).await?;
-    assert!(second.results.iter().all(|r| r.status == MutationStatus::Duplicate), "{second:?}");
-    assert_eq!(second.numbers, first.numbers, "a replay repeats the assigned number (lost ack)");
-    assert_eq!(second.version, first.version, "a replay does not bump the version");
-    let comments = expect(s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token).send().await?, StatusCode::OK).await?;
-    assert_eq!(comments.as_array().map(Vec::len), Some(1), "no duplicate comment");
-    let board = expect(s.req(Method::GET, "/api/v1/tickets", &ws.token).send().await?, StatusCode::OK).await?;
+    assert!(
+        second
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Duplicate),
+        "{second:?}"
+    );
+    assert_eq!(
+        second.numbers, first.numbers,
+        "a replay repeats the assigned number (lost ack)"
+    );
+    assert_eq!(
+        second.version, first.version,
+        "a replay does not bump the version"
+    );
+    let comments = expect(
+        s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(
+        comments.as_array().map(Vec::len),
+        Some(1),
+        "no duplicate comment"
+    );
+    let board = expect(
+        s.req(Method::GET, "/api/v1/tickets", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
     assert_eq!(board["total"], 1, "no duplicate ticket");
     assert_eq!(board["cards"][0]["ticket"]["status"], "waiting");
     Ok(())
@@ -86,15 +148,49 @@ async fn an_invalid_mutation_does_not_block_the_rest(b: Backend) -> Result<()> {
     let m4 = status(&mut dev, now_ms(), id, Status::Resolved);
     let res = s.push(&ws.token, dev.id, vec![m1, bad, ghost, m4]).await?;
     let st: Vec<_> = res.results.iter().map(|r| r.status).collect();
-    assert_eq!(st, vec![MutationStatus::Applied, MutationStatus::Rejected, MutationStatus::Rejected, MutationStatus::Applied]);
-    assert_eq!(res.results[1].reason.as_ref().map(|r| r.code.as_str()), Some("empty_field"), "the reason says why");
-    assert_eq!(res.results[2].reason.as_ref().map(|r| r.code.as_str()), Some("not_found"));
-    let t = expect(s.req(Method::GET, "/api/v1/tickets/1", &ws.token).send().await?, StatusCode::OK).await?;
-    assert_eq!(t["status"], "resolved", "the mutation after the rejected ones applied");
+    assert_eq!(
+        st,
+        vec![
+            MutationStatus::Applied,
+            MutationStatus::Rejected,
+            MutationStatus::Rejected,
+            MutationStatus::Applied
+        ]
+    );
+    assert_eq!(
+        res.results[1].reason.as_ref().map(|r| r.code.as_str()),
+        Some("empty_field"),
+        "the reason says why"
+    );
+    assert_eq!(
+        res.results[2].reason.as_ref().map(|r| r.code.as_str()),
+        Some("not_found")
+    );
+    let t = expect(
+        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(
+        t["status"], "resolved",
+        "the mutation after the rejected ones applied"
+    );
     let res = s.push_raw(&ws.token, Uuid::now_v7(), vec![]).await?;
-    assert_eq!(expect_error(res, StatusCode::CONFLICT).await?, "unknown_client");
-    let res = s.req(Method::POST, "/api/v1/sync/push", &ws.token).json(&json!({ "clientId": dev.id, "schemaVersion": 99, "mutations": [] })).send().await?;
-    assert_eq!(expect_error(res, StatusCode::BAD_REQUEST).await?, "unsupported_schema");
+    assert_eq!(
+        expect_error(res, StatusCode::CONFLICT).await?,
+        "unknown_client"
+    );
+    let res = s
+        .req(Method::POST, "/api/v1/sync/push", &ws.token)
+        .json(&json!({ "clientId": dev.id, "schemaVersion": 99, "mutations": [] }))
+        .send()
+        .await?;
+    assert_eq!(
+        expect_error(res, StatusCode::BAD_REQUEST).await?,
+        "unsupported_schema"
+    );
     Ok(())
 }
 
@@ -110,7 +206,9 @@ async fn numbers_stay_unique_under_concurrent_pushes(b: Backend) -> Result<()> {
             s.register(&token, dev.id).await?;
             let mut numbers = Vec::new();
             for round in 0..3 {
-                let outbox: Vec<_> = (0..4).map(|i| create(&mut dev, now_ms(), &format!("c{c} r{round} t{i}")).1).collect();
+                let outbox: Vec<_> = (0..4)
+                    .map(|i| create(&mut dev, now_ms(), &format!("c{c} r{round} t{i}")).1)
+                    .collect();
                 let res = s.push(&token, dev.id, outbox).await?;
                 numbers.extend(res.numbers.iter().map(|n| n.number.0));
             }
@@ -122,7 +220,11 @@ async fn numbers_stay_unique_under_concurrent_pushes(b: Backend) -> Result<()> {
         all.extend(t.await??);
     }
     all.sort_unstable();
-    assert_eq!(all, (1..=60).collect::<Vec<u64>>(), "60 tickets get the numbers 1..=60, each once");
+    assert_eq!(
+        all,
+        (1..=60).collect::<Vec<u64>>(),
+        "60 tickets get the numbers 1..=60, each once"
+    );
     Ok(())
 }
 
@@ -141,21 +243,65 @@ async fn a_losing_concurrent_edit_leaves_a_conflict_entry(b: Backend) -> Result<
     let c_edit = status(&mut c, t0 + 2_000, id, Status::Resolved);
     s.push(&ws.admin_token, c.id, vec![c_edit]).await?;
     let res = s.push(&ws.token, a.id, vec![a_edit]).await?;
-    assert_eq!(res.results[0].status, MutationStatus::Applied, "a losing edit is still accepted");
-    let t = expect(s.req(Method::GET, "/api/v1/tickets/1", &ws.token).send().await?, StatusCode::OK).await?;
-    assert_eq!(t["status"], "resolved", "the later write wins whatever the arrival order");
-    let history = expect(s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token).send().await?, StatusCode::OK).await?;
-    let conflict = history.as_array().context("history list")?.iter().find(|h| h["field"] == "conflict").context("a conflict entry")?;
-    assert_eq!(conflict["oldValue"], "status=resolved", "kept value: {conflict}");
-    assert_eq!(conflict["newValue"], "status=waiting", "lost value: {conflict}");
+    assert_eq!(
+        res.results[0].status,
+        MutationStatus::Applied,
+        "a losing edit is still accepted"
+    );
+    let t = expect(
+        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(
+        t["status"], "resolved",
+        "the later write wins whatever the arrival order"
+    );
+    let history = expect(
+        s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    let conflict = history
+        .as_array()
+        .context("history list")?
+        .iter()
+        .find(|h| h["field"] == "conflict")
+        .context("a conflict entry")?;
+    assert_eq!(
+        conflict["oldValue"], "status=resolved",
+        "kept value: {conflict}"
+    );
+    assert_eq!(
+        conflict["newValue"], "status=waiting",
+        "lost value: {conflict}"
+    );
     // Far-future stamps are clamped: a device 1 day ahead cannot win forever.
     let future = status(&mut a, now_ms() + 86_400_000, id, Status::Closed);
     s.push(&ws.token, a.id, vec![future]).await?;
-    let res = s.req(Method::PATCH, "/api/v1/tickets/1", &ws.admin_token).json(&json!({ "status": "open" })).send().await?;
+    let res = s
+        .req(Method::PATCH, "/api/v1/tickets/1", &ws.admin_token)
+        .json(&json!({ "status": "open" }))
+        .send()
+        .await?;
     expect(res, StatusCode::OK).await?;
     let (pages, _) = pull_all(&s, &ws.token, 1000).await?;
-    let stamp = pages.iter().flat_map(|p| &p.changes.tickets).last().context("ticket in the feed")?.stamps.get(outpost_core::sync::TicketField::Status).context("status stamp")?;
-    assert!(stamp.wall_ms < now_ms() + 11 * 60_000, "stamps are bounded by the drift limit: {stamp:?}");
+    let stamp = pages
+        .iter()
+        .flat_map(|p| &p.changes.tickets)
+        .last()
+        .context("ticket in the feed")?
+        .stamps
+        .get(outpost_core::sync::TicketField::Status)
+        .context("status stamp")?;
+    assert!(
+        stamp.wall_ms < now_ms() + 11 * 60_000,
+        "stamps are bounded by the drift limit: {stamp:?}"
+    );
     Ok(())
 }
 
@@ -172,46 +318,117 @@ async fn pull_pages_return_everything_exactly_once(b: Backend) -> Result<()> {
             outbox.push(m);
             let cid = CommentId(Uuid::now_v7());
             comment_ids.insert(cid);
-            outbox.push(dev.op(now_ms(), MutationOp::AddComment { id: cid, ticket_id: id, body: "hi".into(), created_at: chrono::Utc::now() }));
+            outbox.push(dev.op(
+                now_ms(),
+                MutationOp::AddComment {
+                    id: cid,
+                    ticket_id: id,
+                    body: "hi".into(),
+                    created_at: chrono::Utc::now(),
+                },
+            ));
         }
         s.push(&ws.token, dev.id, outbox).await?;
     }
     let (pages, cursor) = pull_all(&s, &ws.token, 7).await?;
     assert!(pages.len() > 3, "small pages split the feed");
-    let tickets: Vec<_> = pages.iter().flat_map(|p| p.changes.tickets.iter().map(|t| t.ticket.id)).collect();
+    let tickets: Vec<_> = pages
+        .iter()
+        .flat_map(|p| p.changes.tickets.iter().map(|t| t.ticket.id))
+        .collect();
     let unique: HashSet<_> = tickets.iter().collect();
-    assert_eq!((tickets.len(), unique.len()), (15, 15), "each ticket exactly once");
-    let comments: Vec<_> = pages.iter().flat_map(|p| p.changes.comments.iter().map(|c| c.id)).collect();
+    assert_eq!(
+        (tickets.len(), unique.len()),
+        (15, 15),
+        "each ticket exactly once"
+    );
+    let comments: Vec<_> = pages
+        .iter()
+        .flat_map(|p| p.changes.comments.iter().map(|c| c.id))
+        .collect();
     assert_eq!(comments.len(), 15);
-    assert_eq!(comments.into_iter().collect::<HashSet<_>>(), comment_ids, "each comment exactly once");
+    assert_eq!(
+        comments.into_iter().collect::<HashSet<_>>(),
+        comment_ids,
+        "each comment exactly once"
+    );
     let history = pages.iter().map(|p| p.changes.history.len()).sum::<usize>();
     assert_eq!(history, 15, "one created event per ticket");
     // Nothing new: an empty page; then one edit: exactly that.
-    let res = s.req(Method::POST, "/api/v1/sync/pull", &ws.token).json(&json!({ "cursor": cursor })).send().await?;
+    let res = s
+        .req(Method::POST, "/api/v1/sync/pull", &ws.token)
+        .json(&json!({ "cursor": cursor }))
+        .send()
+        .await?;
     let page: PullResponse = serde_json::from_value(expect(res, StatusCode::OK).await?)?;
-    assert!(page.changes.is_empty() && !page.has_more, "nothing after the end: {page:?}");
-    let res = s.req(Method::PATCH, "/api/v1/tickets/3", &ws.token).json(&json!({ "priority": "high" })).send().await?;
+    assert!(
+        page.changes.is_empty() && !page.has_more,
+        "nothing after the end: {page:?}"
+    );
+    let res = s
+        .req(Method::PATCH, "/api/v1/tickets/3", &ws.token)
+        .json(&json!({ "priority": "high" }))
+        .send()
+        .await?;
     expect(res, StatusCode::OK).await?;
-    let res = s.req(Method::POST, "/api/v1/sync/pull", &ws.token).json(&json!({ "cursor": page.next_cursor })).send().await?;
+    let res = s
+        .req(Method::POST, "/api/v1/sync/pull", &ws.token)
+        .json(&json!({ "cursor": page.next_cursor }))
+        .send()
+        .await?;
     let page: PullResponse = serde_json::from_value(expect(res, StatusCode::OK).await?)?;
-    assert_eq!((page.changes.tickets.len(), page.changes.history.len()), (1, 1), "just the edit and its history");
+    assert_eq!(
+        (page.changes.tickets.len(), page.changes.history.len()),
+        (1, 1),
+        "just the edit and its history"
+    );
     // Bootstrap pages the same snapshot.
-    let boot = expect(s.req(Method::GET, "/api/v1/sync/bootstrap", &ws.token).send().await?, StatusCode::OK).await?;
+    let boot = expect(
+        s.req(Method::GET, "/api/v1/sync/bootstrap", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
     let boot: PullResponse = serde_json::from_value(boot)?;
     assert_eq!(boot.changes.tickets.len(), 15);
     // Recoveries.
     let bad = format!("{}.1.1.x", Uuid::now_v7().simple());
-    let res = s.req(Method::POST, "/api/v1/sync/pull", &ws.token).json(&json!({ "cursor": bad })).send().await?;
-    assert_eq!(expect_error(res, StatusCode::GONE).await?, "cursor_too_old", "a cursor of another database");
-    let store = page.next_cursor.split('.').next().unwrap_or_default().to_owned();
+    let res = s
+        .req(Method::POST, "/api/v1/sync/pull", &ws.token)
+        .json(&json!({ "cursor": bad }))
+        .send()
+        .await?;
+    assert_eq!(
+        expect_error(res, StatusCode::GONE).await?,
+        "cursor_too_old",
+        "a cursor of another database"
+    );
+    let store = page
+        .next_cursor
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let ahead = format!("{store}.999999.1.x");
-    let res = s.req(Method::POST, "/api/v1/sync/pull", &ws.token).json(&json!({ "cursor": ahead })).send().await?;
-    assert_eq!(expect_error(res, StatusCode::GONE).await?, "cursor_too_old", "a cursor ahead of the server (restored)");
+    let res = s
+        .req(Method::POST, "/api/v1/sync/pull", &ws.token)
+        .json(&json!({ "cursor": ahead }))
+        .send()
+        .await?;
+    assert_eq!(
+        expect_error(res, StatusCode::GONE).await?,
+        "cursor_too_old",
+        "a cursor ahead of the server (restored)"
+    );
     Ok(())
 }
 
 /// Reads SSE `changed` events until one carries a version above `after`.
-async fn wait_for_poke(stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin), after: i64) -> Result<i64> {
+async fn wait_for_poke(
+    stream: &mut (impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    after: i64,
+) -> Result<i64> {
     let mut buf = String::new();
     loop {
         let chunk = stream.next().await.context("stream ended")??;
@@ -219,7 +436,10 @@ async fn wait_for_poke(stream: &mut (impl futures_util::Stream<Item = reqwest::R
         while let Some(end) = buf.find("\n\n") {
             let event: String = buf.drain(..end + 2).collect();
             if event.contains("event: changed")
-                && let Some(v) = event.lines().find_map(|l| l.strip_prefix("data: ")).and_then(|d| d.trim().parse::<i64>().ok())
+                && let Some(v) = event
+                    .lines()
+                    .find_map(|l| l.strip_prefix("data: "))
+                    .and_then(|d| d.trim().parse::<i64>().ok())
                 && v > after
             {
                 return Ok(v);
@@ -229,18 +449,27 @@ async fn wait_for_poke(stream: &mut (impl futures_util::Stream<Item = reqwest::R
 }
 
 async fn sse_pokes_within_a_second(s: &TestServer, listener: &TestServer, ws: &Ws) -> Result<()> {
-    let res = listener.req(Method::GET, "/api/v1/sync/events", &ws.token).send().await?;
+    let res = listener
+        .req(Method::GET, "/api/v1/sync/events", &ws.token)
+        .send()
+        .await?;
     assert_eq!(res.status(), StatusCode::OK);
     let mut stream = res.bytes_stream();
-    let first = tokio::time::timeout(Duration::from_secs(5), wait_for_poke(&mut stream, -1)).await??;
+    let first =
+        tokio::time::timeout(Duration::from_secs(5), wait_for_poke(&mut stream, -1)).await??;
     let mut dev = Device::new(ws.admin.id);
     s.register(&ws.admin_token, dev.id).await?;
     let started = std::time::Instant::now();
     let (_, m) = create(&mut dev, now_ms(), "Poke me");
     let pushed = s.push(&ws.admin_token, dev.id, vec![m]).await?;
-    let v = tokio::time::timeout(Duration::from_secs(2), wait_for_poke(&mut stream, first)).await??;
+    let v =
+        tokio::time::timeout(Duration::from_secs(2), wait_for_poke(&mut stream, first)).await??;
     assert!(v >= pushed.version, "the poke carries the new version");
-    assert!(started.elapsed() < Duration::from_millis(1500), "poked in {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "poked in {:?}",
+        started.elapsed()
+    );
     Ok(())
 }
 
