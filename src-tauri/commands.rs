@@ -4,8 +4,8 @@
 
 use crate::state::AppState;
 use outpost_core::{
-    BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts, TicketCard,
-    TicketDetail, TicketId, TicketPatch, TicketQuery,
+    BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts,
+    TicketCard, TicketDetail, TicketId, TicketPatch, TicketQuery,
 };
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, State};
@@ -33,11 +33,14 @@ pub(crate) fn list_tickets(
     cursor: Option<String>,
     limit: u32,
 ) -> CmdResult<BoardPage> {
-    state.with(|s| s.board_page(&query, cursor.as_deref(), limit))
+    state.with(|s| s.board_page(&query, cursor.as_deref(), limit as usize))
 }
 
 #[tauri::command]
-pub(crate) fn ticket_stats(state: State<'_, AppState>, query: TicketQuery) -> CmdResult<StatusCounts> {
+pub(crate) fn ticket_stats(
+    state: State<'_, AppState>,
+    query: TicketQuery,
+) -> CmdResult<StatusCounts> {
     state.with(|s| s.board_stats(&query))
 }
 
@@ -47,12 +50,18 @@ pub(crate) fn get_ticket(state: State<'_, AppState>, id: TicketId) -> CmdResult<
 }
 
 #[tauri::command]
-pub(crate) fn list_comments(state: State<'_, AppState>, ticket_id: TicketId) -> CmdResult<Vec<Comment>> {
+pub(crate) fn list_comments(
+    state: State<'_, AppState>,
+    ticket_id: TicketId,
+) -> CmdResult<Vec<Comment>> {
     state.with(|s| s.comments(ticket_id))
 }
 
 #[tauri::command]
-pub(crate) fn list_history(state: State<'_, AppState>, ticket_id: TicketId) -> CmdResult<Vec<HistoryEvent>> {
+pub(crate) fn list_history(
+    state: State<'_, AppState>,
+    ticket_id: TicketId,
+) -> CmdResult<Vec<HistoryEvent>> {
     state.with(|s| s.history(ticket_id))
 }
 
@@ -81,7 +90,11 @@ pub(crate) fn add_comment(
 }
 
 #[tauri::command]
-pub(crate) fn create_ticket(app: AppHandle, state: State<'_, AppState>, ticket: NewTicket) -> CmdResult<TicketCard> {
+pub(crate) fn create_ticket(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    ticket: NewTicket,
+) -> CmdResult<TicketCard> {
     let card = state.with(|s| s.create_ticket(ticket))?;
     changed(&app);
     Ok(card)
@@ -100,8 +113,12 @@ pub(crate) fn bulk_update_tickets(
 }
 
 #[tauri::command]
-pub(crate) fn export_tickets_csv(state: State<'_, AppState>, selection: BulkSelection, path: PathBuf) -> CmdResult<u64> {
-    state.with(|s| outpost_client::export::export_to_file(s, &selection, &path))
+pub(crate) fn export_tickets_csv(
+    state: State<'_, AppState>,
+    selection: BulkSelection,
+    path: PathBuf,
+) -> CmdResult<u64> {
+    state.with(|s| s.export_csv_to_file(&selection, &path))
 }
 
 /// The handler registering every command above; keep in step with

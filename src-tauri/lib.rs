@@ -12,14 +12,18 @@ use std::path::PathBuf;
 
 /// The store file this run uses.
 pub fn store_path() -> PathBuf {
-    std::env::var_os("OUTPOST_STORE").map(PathBuf::from).unwrap_or_else(Store::default_path)
+    match std::env::var_os("OUTPOST_STORE") {
+        Some(p) => PathBuf::from(p),
+        None => Store::default_path().unwrap_or_else(|_| PathBuf::from("outpost.db")),
+    }
 }
 
 /// Starts the desktop app.
 pub fn run() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG").unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG")
+                .unwrap_or_else(|_| "info".into()),
         )
         .try_init();
     let path = store_path();
@@ -28,7 +32,7 @@ pub fn run() {
             tracing::error!("cannot create {}: {e}", dir.display());
         }
     }
-    let store = match Store::open(&path) {
+    let store = match Store::open(&path).and_then(|mut s| s.ensure_local_session().map(|_| s)) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("Outpost cannot open its store at {}: {e}", path.display());

@@ -14,12 +14,20 @@ pub struct AppState {
 impl AppState {
     /// Wraps an open store.
     pub fn new(store: Store) -> Self {
-        Self { store: Mutex::new(store) }
+        Self {
+            store: Mutex::new(store),
+        }
     }
 
     /// Runs `f` with the store, mapping its error for the UI.
-    pub fn with<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, ErrorDto> {
-        let mut guard = self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    pub fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
+    ) -> Result<T, ErrorDto> {
+        let mut guard = self
+            .store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard).map_err(|e| {
             let dto = ErrorDto::from(&e);
             if dto.code == "internal" {

@@ -20,6 +20,7 @@ mod comments;
 pub mod migrations;
 mod reads;
 mod rows;
+mod session;
 mod setup;
 mod sla;
 mod tickets;
