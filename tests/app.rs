@@ -23,7 +23,11 @@ impl Drop for Guard {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn artifacts() -> PathBuf {
@@ -40,11 +44,20 @@ fn display() -> (String, Option<Guard>) {
         }
     }
     for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() || Path::new(&format!("/tmp/.X{n}-lock")).exists() {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
             continue;
         }
         let child = Command::new("Xvfb")
-            .args([format!(":{n}").as_str(), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .args([
+                format!(":{n}").as_str(),
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,7 +77,10 @@ fn display() -> (String, Option<Guard>) {
 fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not listen on {port}");
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -75,14 +91,26 @@ async fn board_search_edit_and_history_in_the_real_app() {
     let store_path = tmp.path().join("outpost.db");
     {
         let mut store = Store::open(&store_path).unwrap();
-        demo::seed(&mut store, demo::DemoSize { tickets: 300, seed: 7 }).unwrap();
+        demo::seed(
+            &mut store,
+            demo::DemoSize {
+                tickets: 300,
+                seed: 7,
+            },
+        )
+        .unwrap();
     }
 
     let (display, _xvfb) = display();
     let port = free_port();
     let native_port = free_port();
     let driver = Command::new("tauri-driver")
-        .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
         .env("DISPLAY", &display)
         .env("OUTPOST_STORE", &store_path)
         .stdout(Stdio::null())
@@ -105,32 +133,59 @@ async fn board_search_edit_and_history_in_the_real_app() {
 
     let result = async {
         let wait = c.wait().at_most(Duration::from_secs(30));
-        wait.for_element(Locator::Css("[data-testid=ticket-card]")).await?;
-        c.screenshot().await.map(|png| std::fs::write(artifacts().join("app-board.png"), png))??;
+        wait.for_element(Locator::Css("[data-testid=ticket-card]"))
+            .await?;
+        c.screenshot()
+            .await
+            .map(|png| std::fs::write(artifacts().join("app-board.png"), png))??;
 
-        let search = c.find(Locator::Css("input[aria-label='Search tickets']")).await?;
+        let search = c
+            .find(Locator::Css("input[aria-label='Search tickets']"))
+            .await?;
         search.send_keys("TKT-042").await?;
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let cards = c.find_all(Locator::Css("[data-testid=ticket-card]")).await?;
+            let cards = c
+                .find_all(Locator::Css("[data-testid=ticket-card]"))
+                .await?;
             if cards.len() == 1 && cards[0].text().await?.contains("TKT-042") {
                 cards[0].click().await?;
                 break;
             }
-            assert!(Instant::now() < deadline, "searching TKT-042 should leave exactly that card");
+            assert!(
+                Instant::now() < deadline,
+                "searching TKT-042 should leave exactly that card"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
 
-        let status = wait.for_element(Locator::Css("[data-testid=detail-panel] #f-status")).await?;
+        let status = wait
+            .for_element(Locator::Css("[data-testid=detail-panel] #f-status"))
+            .await?;
         let before = status.prop("value").await?.unwrap_or_default();
-        let target = if before == "waiting" { "in_progress" } else { "waiting" };
+        let target = if before == "waiting" {
+            "in_progress"
+        } else {
+            "waiting"
+        };
         status.select_by_value(target).await?;
         c.find(Locator::Css("#tab-history")).await?.click().await?;
-        let entry = wait.for_element(Locator::Css(".history-item[data-field=status]")).await?;
+        let entry = wait
+            .for_element(Locator::Css(".history-item[data-field=status]"))
+            .await?;
         let text = entry.text().await?;
-        let label = if target == "waiting" { "Waiting" } else { "In Progress" };
-        assert!(text.contains(label), "the newest history entry shows the new status {label}: {text:?}");
-        c.screenshot().await.map(|png| std::fs::write(artifacts().join("app-history.png"), png))??;
+        let label = if target == "waiting" {
+            "Waiting"
+        } else {
+            "In Progress"
+        };
+        assert!(
+            text.contains(label),
+            "the newest history entry shows the new status {label}: {text:?}"
+        );
+        c.screenshot()
+            .await
+            .map(|png| std::fs::write(artifacts().join("app-history.png"), png))??;
         Ok::<_, Box<dyn std::error::Error>>(target)
     }
     .await;
@@ -138,10 +193,20 @@ async fn board_search_edit_and_history_in_the_real_app() {
     let target = result.expect("the app flow should succeed");
 
     let store = Store::open(&store_path).unwrap();
-    let id = store.ticket_id_by_number(outpost_core::TicketNumber(42)).unwrap();
+    let id = store
+        .ticket_id_by_number(outpost_core::TicketNumber(42))
+        .unwrap();
     let detail = store.ticket_detail(id).unwrap();
-    assert_eq!(detail.card.ticket.status.code(), target, "the status change reached the SQLite file");
+    assert_eq!(
+        detail.card.ticket.status.code(),
+        target,
+        "the status change reached the SQLite file"
+    );
     let history = store.history(id).unwrap();
-    assert_eq!(history[0].field, outpost_core::HistoryField::Status, "newest history entry is the status change");
+    assert_eq!(
+        history[0].field,
+        outpost_core::HistoryField::Status,
+        "newest history entry is the status change"
+    );
     assert_eq!(history[0].new_value.as_deref(), Some(target));
 }

@@ -19,7 +19,10 @@ use std::path::PathBuf;
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (cmd, rest) = args.split_first().map(|(c, r)| (c.as_str(), r)).unwrap_or(("help", &[]));
+    let (cmd, rest) = args
+        .split_first()
+        .map(|(c, r)| (c.as_str(), r))
+        .unwrap_or(("help", &[]));
     match cmd {
         "run" => setup::run_app(rest),
         "test" => setup::test_all(rest),
@@ -30,19 +33,27 @@ fn main() -> Result<()> {
         "bindings" => bindings(),
         _ => {
             eprintln!("usage: cargo xtask <run|test|bench|seed|bindings>");
-            if cmd == "help" { Ok(()) } else { bail!("unknown command {cmd:?}") }
+            if cmd == "help" {
+                Ok(())
+            } else {
+                bail!("unknown command {cmd:?}")
+            }
         }
     }
 }
 
 /// The repository root (the parent of `xtask/`).
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repo").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repo")
+        .to_path_buf()
 }
 
 fn bindings() -> Result<()> {
     let path = root().join("ui/src/bindings.ts");
-    std::fs::write(&path, outpost_core::typescript::bindings()).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::write(&path, outpost_core::typescript::bindings())
+        .with_context(|| format!("writing {}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())
 }

@@ -38,16 +38,22 @@ const TEST_PACKAGES: &[&str] = &[
 
 /// The persistent cargo target folder shared by every script.
 pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/tmp"));
-        home.join(".cache/outpost-target")
-    })
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp"));
+            home.join(".cache/outpost-target")
+        })
 }
 
 /// A command rooted at `dir` with the shared target folder.
 pub fn cmd(program: &str, args: &[&str], dir: &Path) -> Command {
     let mut c = Command::new(program);
-    c.args(args).current_dir(dir).env("CARGO_TARGET_DIR", target_dir());
+    c.args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target_dir());
     c
 }
 
@@ -78,7 +84,11 @@ pub fn ensure_packages(pkgs: &[&str]) -> Result<()> {
         return Ok(());
     }
     println!("==> installing system packages: {}", missing.join(" "));
-    let is_root = Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0")).unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0"))
+        .unwrap_or(false);
     let prefix: Vec<&str> = if is_root { vec![] } else { vec!["sudo"] };
     let apt = |args: &[&str]| {
         let mut all = prefix.clone();
@@ -138,8 +148,15 @@ pub fn seed_store(path: &Path, tickets: usize) -> Result<()> {
     }
     let t = Instant::now();
     let mut store = outpost_client::Store::open(path)?;
-    outpost_client::demo::seed(&mut store, outpost_client::demo::DemoSize { tickets, seed: 42 })?;
-    println!("==> seeded {tickets} demo tickets at {} in {:.1}s", path.display(), t.elapsed().as_secs_f64());
+    outpost_client::demo::seed(
+        &mut store,
+        outpost_client::demo::DemoSize { tickets, seed: 42 },
+    )?;
+    println!(
+        "==> seeded {tickets} demo tickets at {} in {:.1}s",
+        path.display(),
+        t.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
@@ -163,12 +180,27 @@ pub fn test_all(_args: &[String]) -> Result<()> {
     build_ui()?;
     let r = root();
     let ui = r.join("ui");
-    let pg = std::env::var("OUTPOST_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let pg = std::env::var("OUTPOST_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let mut steps: Vec<(&str, Command)> = vec![
-        ("cargo fmt --check", cmd("cargo", &["fmt", "--all", "--check"], &r)),
+        (
+            "cargo fmt --check",
+            cmd("cargo", &["fmt", "--all", "--check"], &r),
+        ),
         (
             "cargo clippy",
-            cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], &r),
+            cmd(
+                "cargo",
+                &[
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--",
+                    "-D",
+                    "warnings",
+                ],
+                &r,
+            ),
         ),
         ("cargo test", {
             let mut c = cmd("cargo", &["test", "--workspace"], &r);
@@ -185,7 +217,11 @@ pub fn test_all(_args: &[String]) -> Result<()> {
         println!("==> {name}");
         let t = Instant::now();
         let ok = c.status().map(|s| s.success()).unwrap_or(false);
-        println!("<== {name}: {} in {:.0}s", if ok { "ok" } else { "FAILED" }, t.elapsed().as_secs_f64());
+        println!(
+            "<== {name}: {} in {:.0}s",
+            if ok { "ok" } else { "FAILED" },
+            t.elapsed().as_secs_f64()
+        );
         if !ok {
             failed.push(*name);
         }
@@ -199,5 +235,9 @@ pub fn test_all(_args: &[String]) -> Result<()> {
 
 /// `cargo xtask bench`: runs the benchmark body in a release build.
 pub fn bench(_args: &[String]) -> Result<()> {
-    run(cmd("cargo", &["run", "--release", "-p", "xtask", "--", "bench-run"], &root()))
+    run(cmd(
+        "cargo",
+        &["run", "--release", "-p", "xtask", "--", "bench-run"],
+        &root(),
+    ))
 }
