@@ -5,6 +5,7 @@ import { getSession, toIpcError, type Session } from './ipc';
 import { SessionContext } from './lib/session';
 import { ComingSoon, Sidebar, type View } from './components/Sidebar';
 import { TicketsView } from './components/TicketsView';
+import { SettingsView } from './components/SettingsView';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -44,6 +45,8 @@ export function App() {
         />
         {view.view === 'tickets' ? (
           <TicketsView onNavigate={navigate} />
+        ) : view.view === 'settings' ? (
+          <SettingsView />
         ) : (
           <ComingSoon view={view.view} section={view.section} />
         )}

@@ -18,6 +18,7 @@ import {
 import { useSession } from '../lib/session';
 import { Avatar, PriorityBadge, SlaText, StatusBadge } from './Badges';
 import { LinkIcon } from './Icons';
+import { SlaSection } from './SlaSection';
 import type { View } from './Sidebar';
 
 type Props = {
@@ -168,6 +169,8 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
         <dt>Updated</dt>
         <dd title={formatExact(t.updatedAt)}>{relativeTime(t.updatedAt, now)}</dd>
       </dl>
+
+      <SlaSection ticket={t} now={now} />
 
       {conversation && (
         <div className="conversation-link">

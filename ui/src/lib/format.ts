@@ -132,3 +132,23 @@ export function avatarHue(id: string): number {
 
 /** "1,234" in the user's locale. */
 export const formatCount = (n: number) => n.toLocaleString();
+
+/** Business time in hours and minutes (no days: a business day is not 24 h): "26 h 30 min". */
+export function formatBusiness(minutes: number): string {
+  const m = Math.max(0, Math.round(minutes));
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  const rest = m % 60;
+  return rest > 0 ? `${h} h ${rest} min` : `${h} h`;
+}
+
+/** A target's state as its own word (a target is "breached", a ticket "overdue"). */
+export const TARGET_STATE_LABEL: Record<SlaState, string> = {
+  none: 'No SLA',
+  on_track: 'On track',
+  at_risk: 'At risk',
+  breached: 'Breached',
+  paused: 'Paused',
+  met: 'Met',
+  missed: 'Missed',
+};
