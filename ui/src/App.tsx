@@ -45,7 +45,7 @@ export function App() {
         />
         {view.view === 'tickets' ? (
           <TicketsView onNavigate={navigate} />
-        ) : view.view === 'settings' ? (
+        ) : view.view === 'settings' && !view.section ? (
           <SettingsView />
         ) : (
           <ComingSoon view={view.view} section={view.section} />
