@@ -249,15 +249,15 @@ atRiskAt: string | null,
 /**
  * Business minutes counted, rounded down.
  */
-elapsedMinutes: bigint, 
+elapsedMinutes: number, 
 /**
  * Business minutes left before the deadline, rounded up; 0 once reached.
  */
-remainingMinutes: bigint, 
+remainingMinutes: number, 
 /**
  * Business minutes past the deadline, rounded down; 0 before it.
  */
-overdueMinutes: bigint, 
+overdueMinutes: number, 
 /**
  * When the target was met or missed.
  */

@@ -50,11 +50,25 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Regenerates the bindings through outpost-core's freshness test, so the
+/// generator never waits on other crates compiling.
 fn bindings() -> Result<()> {
-    let path = root().join("ui/src/bindings.ts");
-    std::fs::write(&path, outpost_core::typescript::bindings())
-        .with_context(|| format!("writing {}", path.display()))?;
-    println!("wrote {}", path.display());
+    let mut c = setup::cmd(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "outpost-core",
+            "--features",
+            "ts",
+            "--test",
+            "bindings",
+        ],
+        &root(),
+    );
+    c.env("OUTPOST_UPDATE_BINDINGS", "1");
+    setup::run(c)?;
+    println!("wrote {}", root().join("ui/src/bindings.ts").display());
     Ok(())
 }
 

@@ -45,10 +45,13 @@ pub struct TargetEvaluation {
     /// `None` unless the target is running.
     pub at_risk_at: Option<DateTime<Utc>>,
     /// Business minutes counted, rounded down.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub elapsed_minutes: i64,
     /// Business minutes left before the deadline, rounded up; 0 once reached.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub remaining_minutes: i64,
     /// Business minutes past the deadline, rounded down; 0 before it.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub overdue_minutes: i64,
     /// When the target was met or missed.
     pub completed_at: Option<DateTime<Utc>>,
