@@ -4,16 +4,20 @@
 //!
 //! Words used here: the *seed* fixes every random choice, and times are laid
 //! out backwards from the store's clock, so the same seed, size and clock give
-//! the same store. Demo data is local: it writes no outbox entries. Its due
-//! dates and SLA states follow the default policy targets (DESIGN §3) in
-//! calendar time, a stand-in until the SLA engine recomputes them.
+//! the same store. Demo data is local: it writes no outbox entries. The
+//! workspace gets the default SLA settings in its timezone, and each ticket's
+//! due date and SLA snapshot are what the engine replays from the history
+//! written for it (the same mapping the store uses after an edit), so the
+//! cards agree with the Details tab: open tickets on track, at risk, breached
+//! or paused (Waiting); resolved and closed ones met or missed.
 
 use crate::clock::{IdSource, to_ms};
 use crate::error::StoreResult;
-use crate::store::Store;
+use crate::store::{Change, SlaRow, Store, events_from};
+use outpost_core::sla::{SlaSettings, SlaSnapshot};
 use outpost_core::{
-    Agent, AgentId, Category, CategoryId, HistoryField, Priority, Role, SlaState, Status,
-    Workspace, WorkspaceId,
+    Agent, AgentId, Category, CategoryId, HistoryField, Priority, Role, Status, Workspace,
+    WorkspaceId,
 };
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -199,9 +203,6 @@ const NOTES: [&str; 8] = [
     "Checked the logs, nothing obvious yet.",
 ];
 
-/// Default resolution targets (minutes) by priority rank, from DESIGN §3.
-const RESOLUTION_MIN: [i64; 4] = [240, 480, 1_440, 2_400];
-
 /// A history event before insertion: when, field, old, new, who.
 type DemoEvent = (
     i64,
@@ -276,6 +277,8 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
         timezone: "Europe/Paris".into(),
         plan: Default::default(),
     })?;
+    store.replace_sla_settings(SlaSettings::defaults(chrono_tz::Europe::Paris))?;
+    let sla = store.sla_config();
     store.upsert_agents(&agents)?;
     store.upsert_categories(&categories)?;
     if store.current_agent().is_none() {
@@ -283,7 +286,7 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
     }
 
     // Creation times first, so numbers ascend with time like a real queue.
-    let mut plan: Vec<(i64, Status)> = (0..size.tickets)
+    let mut plan: Vec<(i64, Status, bool)> = (0..size.tickets)
         .map(|_| {
             let status = weighted(
                 &mut rng,
@@ -295,12 +298,23 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                     (Status::Closed, 45),
                 ],
             );
-            let age = if status.is_active() {
-                rng.random_range(0..7 * DAY)
-            } else {
-                rng.random_range(2 * DAY..60 * DAY)
+            // Young open tickets, older ones in progress or waiting, so the
+            // default targets give a mix of on track, at risk and breached.
+            let age = match status {
+                Status::Open => rng.random_range(0..DAY / 2),
+                Status::InProgress | Status::Waiting => rng.random_range(0..4 * DAY),
+                Status::Resolved | Status::Closed => rng.random_range(2 * DAY..60 * DAY),
             };
-            (now_ms - age, status)
+            // Some fresh urgent tickets inside their last quarter of first
+            // response (24/7, 30 min): at risk whatever the day and hour.
+            if status == Status::Open && rng.random_bool(0.15) {
+                return (
+                    now_ms - rng.random_range(16 * MINUTE..29 * MINUTE),
+                    status,
+                    true,
+                );
+            }
+            (now_ms - age, status, false)
         })
         .collect();
     plan.sort_by_key(|p| p.0);
@@ -316,8 +330,9 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
         let mut ins_ticket = tx.prepare(
             "INSERT INTO tickets (id, number, title, description, status, priority, category_id, assignee_id,
                  requester, created_at, updated_at, first_response_at, resolved_at, closed_at, due_at,
-                 due_override, sla_state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                 due_override, sla_state, at_risk_at, breach_at, next_change)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                     ?18, ?19, ?20)",
         )?;
         let mut ins_comment = tx.prepare(
             "INSERT INTO comments (id, ticket_id, author_id, body, mentions_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -325,7 +340,7 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
         let mut ins_history = tx.prepare(
             "INSERT INTO history (id, ticket_id, actor_id, at, field, old_value, new_value) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (i, &(created, status)) in plan.iter().enumerate() {
+        for (i, &(created, status, urgent)) in plan.iter().enumerate() {
             let cat = rng.random_range(0..CATEGORIES.len());
             let template = TITLES[cat]
                 .choose(&mut rng)
@@ -338,15 +353,19 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                 DETAILS.choose(&mut rng).unwrap_or(&""),
                 DETAILS.choose(&mut rng).unwrap_or(&"")
             );
-            let priority = weighted(
-                &mut rng,
-                &[
-                    (Priority::Urgent, 5),
-                    (Priority::High, 20),
-                    (Priority::Normal, 55),
-                    (Priority::Low, 20),
-                ],
-            );
+            let priority = if urgent {
+                Priority::Urgent
+            } else {
+                weighted(
+                    &mut rng,
+                    &[
+                        (Priority::Urgent, 5),
+                        (Priority::High, 20),
+                        (Priority::Normal, 55),
+                        (Priority::Low, 20),
+                    ],
+                )
+            };
             let assignee = (status != Status::Open || rng.random_bool(0.6))
                 .then(|| agents.choose(&mut rng).map(|a| a.id))
                 .flatten();
@@ -359,35 +378,10 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
 
             let first_response = (status != Status::Open)
                 .then(|| (created + rng.random_range(5 * MINUTE..240 * MINUTE)).min(now_ms));
-            let resolved =
+            let resolved_pick =
                 matches!(status, Status::Resolved | Status::Closed).then(|| at(&mut rng, span / 3));
-            let closed = (status == Status::Closed).then(|| {
-                resolved.map_or(now_ms, |r| (r + rng.random_range(DAY..3 * DAY)).min(now_ms))
-            });
-            let target = RESOLUTION_MIN[priority.rank() as usize] * MINUTE;
-            let deadline = created + target;
             let due_override = (status.is_active() && rng.random_bool(0.02))
                 .then(|| now_ms + rng.random_range(0..5 * DAY));
-            let (due_at, sla) = if status.is_active() {
-                let due = due_override.unwrap_or(deadline);
-                let state = if status == Status::Waiting {
-                    if due < now_ms {
-                        SlaState::Breached
-                    } else {
-                        SlaState::Paused
-                    }
-                } else if due < now_ms {
-                    SlaState::Breached
-                } else if due - now_ms <= (15 * MINUTE).max(target / 4) {
-                    SlaState::AtRisk
-                } else {
-                    SlaState::OnTrack
-                };
-                (Some(due), state)
-            } else {
-                let met = resolved.is_some_and(|r| r <= deadline);
-                (None, if met { SlaState::Met } else { SlaState::Missed })
-            };
 
             // History: created, assignment, status walk, comments, an occasional re-prioritisation.
             let mut events: Vec<DemoEvent> = Vec::with_capacity(12);
@@ -423,13 +417,21 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                     walk.push(Status::Closed);
                 }
             }
+            // Status changes in time order: resolution after the last step,
+            // closing one to three days after resolution (capped at now).
             let mut t = first_response.unwrap_or(created);
+            let (mut resolved, mut closed) = (None, None);
             for pair in walk.windows(2) {
                 let when = match pair[1] {
-                    Status::Resolved => resolved.unwrap_or(t),
-                    Status::Closed => closed.unwrap_or(t),
+                    Status::Resolved => resolved_pick.unwrap_or(t).max(t),
+                    Status::Closed => (t + rng.random_range(DAY..3 * DAY)).min(now_ms),
                     _ => t,
                 };
+                match pair[1] {
+                    Status::Resolved => resolved = Some(when),
+                    Status::Closed => closed = Some(when),
+                    _ => {}
+                }
                 events.push((
                     when,
                     HistoryField::Status,
@@ -483,6 +485,13 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                 .max()
                 .unwrap_or(created)
                 .max(closed.unwrap_or(0));
+            let snapshot = demo_snapshot(
+                &sla,
+                (status, priority, categories[cat].id, created),
+                &events,
+                due_override,
+                now_ms,
+            );
             ins_ticket.execute(params![
                 id,
                 first_number + i as i64,
@@ -498,9 +507,12 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                 first_response,
                 resolved,
                 closed,
-                due_at,
+                snapshot.due_at.map(to_ms),
                 due_override,
-                sla.rank()
+                snapshot.state.rank(),
+                snapshot.at_risk_at.map(to_ms),
+                snapshot.breach_at.map(to_ms),
+                snapshot.next_change.map(to_ms),
             ])?;
             for (cid, author, body, mentions, when) in comments {
                 ins_comment.execute(params![cid, id, author.0, body, mentions, when])?;
@@ -524,4 +536,44 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
     tx.commit()?;
     store.conn().execute_batch("ANALYZE;")?;
     Ok(summary)
+}
+
+/// The engine's snapshot for a demo ticket, from the history rows written for
+/// it, through the same mapping the store applies after an edit.
+fn demo_snapshot(
+    sla: &crate::store::SlaConfig,
+    (status, priority, category, created): (Status, Priority, CategoryId, i64),
+    events: &[DemoEvent],
+    due_override: Option<i64>,
+    now_ms: i64,
+) -> SlaSnapshot {
+    let mut changes: Vec<Change> = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.1,
+                HistoryField::Status | HistoryField::Priority | HistoryField::Category
+            )
+        })
+        .map(|(at, field, old, new, _)| Change {
+            at: crate::clock::from_ms(*at),
+            field: field.code().into(),
+            old: old.clone(),
+            new: new.clone(),
+        })
+        .collect();
+    // The store orders by time, then insertion; sort_by_key is stable.
+    changes.sort_by_key(|c| c.at);
+    let row = SlaRow {
+        rid: 0,
+        status,
+        priority,
+        category: Some(category),
+        created_at: crate::clock::from_ms(created),
+        conversation: None,
+        due_override: due_override.map(crate::clock::from_ms),
+        stored: SlaSnapshot::default(),
+    };
+    let events = events_from(&row, &changes, &[]);
+    sla.snapshot(&events, crate::clock::from_ms(now_ms), row.due_override)
 }

@@ -34,6 +34,14 @@ pub enum StoreError {
     #[error("no agent is signed in on this device; sign in before making changes")]
     NotSignedIn,
 
+    /// The signed-in agent's role does not allow this change (e.g. an agent
+    /// editing SLA settings). Nothing was changed.
+    #[error("only a workspace admin can {action}; ask an admin to do it")]
+    Forbidden {
+        /// What was attempted, e.g. `change SLA settings`.
+        action: &'static str,
+    },
+
     /// The store file was written by a newer version of Outpost.
     #[error(
         "the local store has schema version {found}, newer than this app supports ({supported}); update Outpost"
@@ -70,6 +78,7 @@ impl StoreError {
             StoreError::NotFound { .. } => "not_found",
             StoreError::UnknownAgent(_) => "unknown_agent",
             StoreError::NotSignedIn => "not_signed_in",
+            StoreError::Forbidden { .. } => "forbidden",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::Corrupt(_) => "corrupt_store",
             StoreError::Sqlite(_) => "database_error",
@@ -87,6 +96,7 @@ impl StoreError {
                 | StoreError::NotFound { .. }
                 | StoreError::UnknownAgent(_)
                 | StoreError::NotSignedIn
+                | StoreError::Forbidden { .. }
         )
     }
 
@@ -139,5 +149,17 @@ mod tests {
         };
         assert_eq!(too_new.code(), "schema_too_new");
         assert!(!too_new.is_bad_input());
+        let forbidden = StoreError::Forbidden {
+            action: "change SLA settings",
+        };
+        assert_eq!(forbidden.code(), "forbidden");
+        assert_eq!(
+            forbidden.to_string(),
+            "only a workspace admin can change SLA settings; ask an admin to do it"
+        );
+        assert!(
+            forbidden.is_bad_input(),
+            "a forbidden change is the caller's"
+        );
     }
 }

@@ -12,4 +12,4 @@ pub mod store;
 
 pub use clock::{Clock, FixedClock, IdSource, SystemClock};
 pub use error::{StoreError, StoreResult};
-pub use store::{Numbering, Store, StoreOptions};
+pub use store::{Numbering, SlaCounts, SlaTransition, Store, StoreOptions};

@@ -92,12 +92,14 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
 }
 
 impl Filter {
-    /// Translates `q` for the agent `me` at `now` in timezone `tz`.
+    /// Translates `q` for the agent `me` at `now` in timezone `tz`, with
+    /// weeks starting on `week_start`.
     pub(crate) fn new(
         q: &TicketQuery,
         me: Option<AgentId>,
         now: DateTime<Utc>,
         tz: chrono_tz::Tz,
+        week_start: Weekday,
     ) -> StoreResult<Self> {
         let mut f = Filter {
             status: None,
@@ -124,28 +126,8 @@ impl Filter {
         if let Some(c) = q.category_id {
             f.push("t.category_id = ?", Value::Blob(c.0.as_bytes().to_vec()));
         }
-        match q.sla {
-            None => {}
-            Some(SlaBucket::Overdue) => f
-                .others
-                .push(format!("t.sla_state = {}", SlaState::Breached.rank())),
-            Some(SlaBucket::AtRisk) => f
-                .others
-                .push(format!("t.sla_state = {}", SlaState::AtRisk.rank())),
-            Some(bucket @ (SlaBucket::DueToday | SlaBucket::DueThisWeek)) => {
-                let end = bucket_end(bucket, now, &tz, Weekday::Mon).unwrap_or(now);
-                let active = rank_list(
-                    Status::ALL
-                        .into_iter()
-                        .filter(|s| s.is_active())
-                        .map(Status::rank),
-                );
-                f.others.push(format!(
-                    "t.status IN ({active}) AND t.sla_state <> {}",
-                    SlaState::Breached.rank()
-                ));
-                f.push("t.due_at < ?", Value::Integer(end.timestamp_millis()));
-            }
+        if let Some(bucket) = q.sla {
+            f.sla_bucket(bucket, now, &tz, week_start);
         }
         if let Some(text) = q.normalized_text()? {
             if let Some(n) = TicketNumber::parse_query(&text) {
@@ -160,6 +142,58 @@ impl Filter {
             }
         }
         Ok(f)
+    }
+
+    /// DESIGN §3's buckets on the stored snapshot, evaluated at `now` in SQL:
+    /// the stored state may be stale between re-evaluations, so a running
+    /// ticket (on track / at risk) counts as breached or at risk once its
+    /// `breach_at` / `at_risk_at` has passed, exactly as
+    /// `SlaSnapshot::state_at` would say.
+    fn sla_bucket(
+        &mut self,
+        bucket: SlaBucket,
+        now: DateTime<Utc>,
+        tz: &chrono_tz::Tz,
+        week_start: Weekday,
+    ) {
+        let now_ms = Value::Integer(now.timestamp_millis());
+        let running = rank_list(
+            [SlaState::OnTrack, SlaState::AtRisk]
+                .map(SlaState::rank)
+                .into_iter(),
+        );
+        let breached = SlaState::Breached.rank();
+        let breached_now = format!(
+            "(t.sla_state = {breached} OR (t.sla_state IN ({running}) AND coalesce(t.breach_at <= ?, 0)))"
+        );
+        match bucket {
+            SlaBucket::Overdue => {
+                self.others.push(breached_now);
+                self.params.push(now_ms);
+            }
+            SlaBucket::AtRisk => {
+                self.others.push(format!(
+                    "t.sla_state IN ({running}) AND t.at_risk_at <= ? \
+                     AND (t.breach_at IS NULL OR t.breach_at > ?)"
+                ));
+                self.params.push(now_ms.clone());
+                self.params.push(now_ms);
+            }
+            SlaBucket::DueToday | SlaBucket::DueThisWeek => {
+                let end = bucket_end(bucket, now, tz, week_start).unwrap_or(now);
+                let active = rank_list(
+                    Status::ALL
+                        .into_iter()
+                        .filter(|s| s.is_active())
+                        .map(Status::rank),
+                );
+                self.others.push(format!(
+                    "t.status IN ({active}) AND NOT {breached_now} AND t.due_at < ?"
+                ));
+                self.params.push(now_ms);
+                self.params.push(Value::Integer(end.timestamp_millis()));
+            }
+        }
     }
 
     /// A filter that selects exactly `ids`.
@@ -236,7 +270,8 @@ impl Store {
     /// The query translated for the signed-in agent at the clock's now.
     pub(crate) fn filter(&self, q: &TicketQuery) -> StoreResult<Filter> {
         let (tz, now) = self.tz_now()?;
-        Filter::new(q, self.current_agent(), now, tz)
+        let week_start = self.sla.settings.week_start.weekday();
+        Filter::new(q, self.current_agent(), now, tz, week_start)
     }
 
     /// One page of the board: at most `limit` cards (1..=500) matching `q`,

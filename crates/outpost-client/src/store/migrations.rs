@@ -176,8 +176,34 @@ CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status, priority, sla_
 CREATE INDEX tickets_by_category ON tickets (category_id, status, priority, sla_state, assignee_id, due_at);
 "#;
 
+/// Migration 3: the SLA engine's settings and per-ticket snapshot.
+///
+/// - `sla_settings`: one JSON document (`outpost_core::sla::SlaSettings`). The
+///   row is written at open from the workspace timezone when missing (it needs
+///   Rust defaults, so it cannot be a literal here), see `store::sla_settings`.
+/// - `tickets.at_risk_at` / `breach_at` / `next_change`: the rest of the
+///   ticket's `SlaSnapshot` (`due_at` and `sla_state` already exist), so board
+///   filters compare instants with now and re-evaluation as time passes reads
+///   only the tickets whose `next_change` has come.
+/// - `next_change` is set only while a clock runs (open, unpaused tickets), so
+///   the partial index holds active tickets only and stays small.
+const M0003_SLA: &str = r#"
+CREATE TABLE sla_settings (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    json       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+ALTER TABLE tickets ADD COLUMN at_risk_at INTEGER;
+ALTER TABLE tickets ADD COLUMN breach_at INTEGER;
+ALTER TABLE tickets ADD COLUMN next_change INTEGER;
+CREATE INDEX tickets_by_next_change ON tickets (next_change) WHERE next_change IS NOT NULL;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
-pub const MIGRATIONS: &[&str] = &[M0001_FOUNDATION, M0002_BOARD_INDEXES];
+pub const MIGRATIONS: &[&str] = &[M0001_FOUNDATION, M0002_BOARD_INDEXES, M0003_SLA];
+
+/// The first schema version with the SLA columns and settings (migration 3).
+pub const SLA_VERSION: usize = 3;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -29,6 +29,8 @@ mod write;
 pub use board::MAX_PAGE;
 pub use comments::parse_mentions;
 pub use reads::TableCounts;
+pub(crate) use sla::{Change, SlaConfig, SlaRow, events_from};
+pub use sla::{SlaCounts, SlaTransition};
 
 use crate::clock::{Clock, IdSource, SystemClock};
 use crate::error::{StoreError, StoreResult};
@@ -102,6 +104,8 @@ pub struct Store {
     current_agent: Option<AgentId>,
     last_hlc: Option<Hlc>,
     numbering: Numbering,
+    /// The parsed SLA settings (see [`sla`]).
+    sla: Arc<sla::SlaConfig>,
 }
 
 impl std::fmt::Debug for Store {
@@ -161,6 +165,12 @@ impl Store {
             }
         };
         setup::ensure_workspace(&conn, &mut ids, options.clock.now())?;
+        let sla = if migrations.len() >= migrations::SLA_VERSION {
+            sla::ensure_sla_settings(&mut conn, options.clock.now())?
+        } else {
+            // An older schema (upgrade tests): behave as the app that wrote it.
+            sla::SlaConfig::without_storage()
+        };
         let current_agent = match meta_get(&conn, META_CURRENT_AGENT)? {
             Some(s) => Some(AgentId(
                 Uuid::parse_str(&s).map_err(|_| corrupt("current agent"))?,
@@ -184,6 +194,7 @@ impl Store {
             current_agent,
             last_hlc,
             numbering,
+            sla: Arc::new(sla),
         })
     }
 
@@ -250,6 +261,11 @@ impl Store {
     /// The raw connection for bulk loads in this crate (demo data).
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// The SLA settings in force, parsed (demo data evaluates with them).
+    pub(crate) fn sla_config(&self) -> Arc<SlaConfig> {
+        self.sla.clone()
     }
 
     /// The store's idea of now (its injected clock).

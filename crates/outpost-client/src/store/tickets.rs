@@ -6,7 +6,7 @@
 //! nothing writes nothing.
 
 use super::rows::{CARD_COLUMNS, CARD_FROM, card};
-use super::sla::recompute_sla;
+use super::sla::{evaluate_row, initialize_sla, load_row};
 use super::write::WriteCtx;
 use super::{Numbering, Store};
 use crate::error::{StoreError, StoreResult};
@@ -71,7 +71,7 @@ impl Store {
                 ])?;
             let actor = Some(ctx.actor);
             ctx.history(id, actor, HistoryField::Created, None, Some(&new.title))?;
-            recompute_sla(ctx, id)?;
+            initialize_sla(ctx, id)?;
             ctx.outbox(&MutationOp::CreateTicket {
                 id,
                 ticket: new.clone(),
@@ -357,12 +357,35 @@ fn apply_patch(ctx: &mut WriteCtx<'_>, current: &Ticket, patch: &TicketPatch) ->
             values.push(value);
         }
     }
+    // The SLA snapshot rides in the same UPDATE: one rewrite of the row and
+    // of each index entry instead of two.
+    let affects_sla = effective.status.is_some()
+        || effective.priority.is_some()
+        || effective.category_id.is_some()
+        || effective.due_override.is_some();
+    let sla_change = if affects_sla && ctx.sla.stored {
+        let mut row = load_row(ctx.tx, id)?.ok_or_else(|| StoreError::not_found("ticket", id))?;
+        row.status = next.status;
+        row.priority = next.priority;
+        row.category = next.category_id;
+        row.due_override = next.due_override;
+        let change = evaluate_row(ctx.tx, ctx.sla, id, &row, ctx.now)?;
+        for (set, value) in change.assignments() {
+            sets.push(set);
+            values.push(value);
+        }
+        Some(change)
+    } else {
+        None
+    };
     values.push(Value::Blob(id.0.as_bytes().to_vec()));
     let sql = format!("UPDATE tickets SET {} WHERE id = ?", sets.join(", "));
     ctx.tx
         .prepare_cached(&sql)?
         .execute(params_from_iter(values))?;
-    recompute_sla(ctx, id)?;
+    if let Some(change) = sla_change {
+        change.record(ctx, id)?;
+    }
     ctx.outbox(&MutationOp::UpdateTicket {
         id,
         patch: effective,

@@ -22,6 +22,8 @@ pub(crate) struct WriteCtx<'a> {
     /// The signed-in agent making the change.
     pub actor: AgentId,
     pub numbering: super::Numbering,
+    /// The SLA settings in force.
+    pub sla: &'a super::sla::SlaConfig,
     ids: &'a mut IdSource,
     hlc: &'a mut Option<Hlc>,
     client_id: Uuid,
@@ -109,6 +111,7 @@ impl Store {
                 now_ms: to_ms(now),
                 actor,
                 numbering: self.numbering,
+                sla: &self.sla,
                 ids: &mut self.ids,
                 hlc: &mut hlc,
                 client_id: self.client_id,

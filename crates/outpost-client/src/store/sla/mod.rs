@@ -1,79 +1,248 @@
-//! The one place the store asks "what is this ticket's due date and SLA
-//! state now?": [`recompute_sla`], called inside the write transaction after
-//! every change to a ticket.
+//! The store's side of the SLA (DESIGN §3): the settings document, the
+//! per-ticket snapshot kept next to each ticket, and re-evaluation as time
+//! passes. The engine itself is `outpost_core::sla`.
 //!
-//! Plugging in the SLA engine (outpost_core::sla) means replacing
-//! [`compute`] only: it receives the ticket row and its history and returns the
-//! due date and state; storing them and recording an `sla` history event on a
-//! state change stay here. Until then the due date is the manual override and
-//! the state is `None`.
+//! Words used here:
+//! - *SLA config* ([`SlaConfig`]): the parsed settings and calendar map the
+//!   engine takes, cached in the [`Store`](super::Store) so an edit does not
+//!   re-parse JSON.
+//! - *snapshot*: `outpost_core::sla::SlaSnapshot`, stored in the ticket columns
+//!   `sla_state`, `due_at`, `at_risk_at`, `breach_at`, `next_change`. Any edit
+//!   that may change it re-evaluates it in the edit's own transaction
+//!   ([`evaluate_row`], [`recompute_sla`]); with no edits it changes only by
+//!   crossing `at_risk_at` / `breach_at`, which [`Store::reevaluate_sla`]
+//!   applies in bulk.
+//! - the ticket's state *at* an instant is the stored snapshot's
+//!   `state_at(instant)`: the stored state may be stale between
+//!   re-evaluations, its instants never are.
+//!
+//! [`Store::reevaluate_sla`]: super::Store::reevaluate_sla
+
+mod events;
+mod settings;
+mod time;
+
+pub(crate) use events::{Change, SLA_COLUMNS, SlaRow, events_from, load_events, sla_row};
+pub(crate) use settings::ensure_sla_settings;
+pub use time::{SlaCounts, SlaTransition};
 
 use super::write::WriteCtx;
-use crate::clock::from_ms;
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
+use outpost_core::sla::{
+    Calendars, SlaEvaluation, SlaEvent, SlaSettings, SlaSnapshot, evaluate, evaluate_snapshot,
+};
 use outpost_core::{HistoryField, SlaState, TicketId};
-use rusqlite::params;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
-/// What the SLA computation decides for one ticket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SlaOutcome {
-    /// Effective due date (override, else the earliest running deadline).
-    pub due_at: Option<DateTime<Utc>>,
-    /// The state shown on the card.
-    pub state: SlaState,
+/// The parsed SLA settings with the calendar map the engine needs.
+#[derive(Debug, Clone)]
+pub(crate) struct SlaConfig {
+    pub settings: SlaSettings,
+    pub calendars: Calendars,
+    /// False on a schema older than migration 3 (upgrade tests only): edits
+    /// then leave the SLA columns alone, as the app that wrote it did.
+    pub stored: bool,
 }
 
-/// The inputs the computation may use (the SLA issue will add the policy,
-/// calendars and the ticket's history here).
+impl SlaConfig {
+    pub fn new(settings: SlaSettings) -> Self {
+        let calendars = settings.calendar_map();
+        SlaConfig {
+            settings,
+            calendars,
+            stored: true,
+        }
+    }
+
+    /// The config of a store whose schema predates the SLA columns.
+    pub fn without_storage() -> Self {
+        SlaConfig {
+            stored: false,
+            ..Self::new(SlaSettings::defaults(chrono_tz::UTC))
+        }
+    }
+
+    /// The instant to evaluate at: `now`, or the newest event if the clock is
+    /// behind it (clocks move back; the engine refuses events after `now`).
+    fn instant(events: &[SlaEvent], now: DateTime<Utc>) -> DateTime<Utc> {
+        events.iter().map(SlaEvent::at).fold(now, DateTime::max)
+    }
+
+    /// The snapshot for `events` at `now`. A history the engine refuses (a
+    /// bug or a corrupt store) must not block edits: it is logged and the
+    /// ticket gets no SLA, keeping a manual due date.
+    pub fn snapshot(
+        &self,
+        events: &[SlaEvent],
+        now: DateTime<Utc>,
+        due_override: Option<DateTime<Utc>>,
+    ) -> SlaSnapshot {
+        let at = Self::instant(events, now);
+        evaluate_snapshot(
+            &self.settings.policies,
+            &self.calendars,
+            events,
+            at,
+            due_override,
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "SLA evaluation failed; the ticket gets no SLA");
+            SlaSnapshot {
+                due_at: due_override,
+                ..SlaSnapshot::default()
+            }
+        })
+    }
+
+    /// The full evaluation (with the explanation) for the Details tab.
+    pub fn evaluation(
+        &self,
+        events: &[SlaEvent],
+        now: DateTime<Utc>,
+        due_override: Option<DateTime<Utc>>,
+    ) -> StoreResult<SlaEvaluation> {
+        let at = Self::instant(events, now);
+        evaluate(
+            &self.settings.policies,
+            &self.calendars,
+            events,
+            at,
+            due_override,
+        )
+        .map_err(|e| crate::error::StoreError::Corrupt(format!("ticket history: {e}")))
+    }
+}
+
+/// The old and new snapshot of one ticket after an edit.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SlaInput {
-    pub due_override: Option<DateTime<Utc>>,
-    #[allow(dead_code)] // read by the SLA engine once plugged in
-    pub now: DateTime<Utc>,
+pub(crate) struct SlaChange {
+    pub old: SlaSnapshot,
+    pub new: SlaSnapshot,
 }
 
-/// The computation itself. Placeholder: the manual override, no SLA state.
-fn compute(input: &SlaInput) -> SlaOutcome {
-    SlaOutcome {
-        due_at: input.due_override,
-        state: SlaState::None,
+fn ms(t: Option<DateTime<Utc>>) -> Value {
+    t.map_or(Value::Null, |t| Value::Integer(t.timestamp_millis()))
+}
+
+impl SlaChange {
+    /// `col = ?` assignments (and values) for the snapshot columns that
+    /// differ: SQLite rewrites every index mentioning a column it sets.
+    pub fn assignments(&self) -> Vec<(&'static str, Value)> {
+        let (o, n) = (&self.old, &self.new);
+        let mut out = Vec::new();
+        if o.state != n.state {
+            out.push(("sla_state = ?", Value::Integer(n.state.rank().into())));
+        }
+        for (set, old, new) in [
+            ("due_at = ?", o.due_at, n.due_at),
+            ("at_risk_at = ?", o.at_risk_at, n.at_risk_at),
+            ("breach_at = ?", o.breach_at, n.breach_at),
+            ("next_change = ?", o.next_change, n.next_change),
+        ] {
+            if old != new {
+                out.push((set, ms(new)));
+            }
+        }
+        out
+    }
+
+    /// Records a system `sla` history event if the edit changed the ticket's
+    /// state as of now (the stored state may be stale, its instants are not).
+    pub fn record(&self, ctx: &mut WriteCtx<'_>, ticket: TicketId) -> StoreResult<()> {
+        let before = self.old.state_at(ctx.now);
+        let after = self.new.state;
+        if before != after {
+            ctx.history(
+                ticket,
+                None,
+                HistoryField::Sla,
+                Some(before.code()),
+                Some(after.code()),
+            )?;
+        }
+        Ok(())
     }
 }
 
-/// Recomputes and stores `ticket`'s due date and SLA state inside the current
-/// write; appends a system `sla` history event when the state changes.
+/// The ticket's SLA row, or `None` if it does not exist.
+pub(crate) fn load_row(conn: &Connection, ticket: TicketId) -> StoreResult<Option<SlaRow>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {SLA_COLUMNS} FROM tickets t WHERE t.id = ?1"
+        ))?
+        .query_row([ticket.0], sla_row)
+        .optional()?)
+}
+
+/// Evaluates `row` (already holding the edit's new values, with its history
+/// rows already appended) at `now`.
+pub(crate) fn evaluate_row(
+    conn: &Connection,
+    config: &SlaConfig,
+    ticket: TicketId,
+    row: &SlaRow,
+    now: DateTime<Utc>,
+) -> StoreResult<SlaChange> {
+    let events = load_events(conn, ticket.0, row)?;
+    Ok(SlaChange {
+        old: row.stored,
+        new: config.snapshot(&events, now, row.due_override),
+    })
+}
+
+/// Recomputes and stores `ticket`'s SLA snapshot inside the current write
+/// (after the ticket row and its history are written); appends a system `sla`
+/// history event when the state changes. Edits that update the ticket row
+/// themselves fold the snapshot into their own UPDATE instead
+/// ([`evaluate_row`] + [`SlaChange::assignments`]).
+// Edits in this crate fold the snapshot into their own UPDATE; this is the
+// entry point for changes applied by sync, which writes rows its own way.
+#[allow(dead_code)]
 pub(crate) fn recompute_sla(ctx: &mut WriteCtx<'_>, ticket: TicketId) -> StoreResult<()> {
-    let (due_override, due_at, state): (Option<i64>, Option<i64>, u8) = ctx
-        .tx
-        .prepare_cached("SELECT due_override, due_at, sla_state FROM tickets WHERE id = ?1")?
-        .query_row([ticket.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let old = SlaOutcome {
-        due_at: due_at.map(from_ms),
-        state: SlaState::from_rank(state).unwrap_or_default(),
-    };
-    let new = compute(&SlaInput {
-        due_override: due_override.map(from_ms),
-        now: ctx.now,
-    });
-    if new == old {
-        return Ok(());
-    }
-    ctx.tx
-        .prepare_cached("UPDATE tickets SET due_at = ?1, sla_state = ?2 WHERE id = ?3")?
-        .execute(params![
-            new.due_at.map(|d| d.timestamp_millis()),
-            new.state.rank(),
-            ticket.0
-        ])?;
-    if new.state != old.state {
-        ctx.history(
-            ticket,
-            None,
-            HistoryField::Sla,
-            Some(old.state.code()),
-            Some(new.state.code()),
-        )?;
+    if let Some(change) = store_snapshot(ctx, ticket)? {
+        change.record(ctx, ticket)?;
     }
     Ok(())
+}
+
+/// Evaluates and stores a new ticket's first snapshot. Its first state is not
+/// a change, so no `sla` history event.
+pub(crate) fn initialize_sla(ctx: &mut WriteCtx<'_>, ticket: TicketId) -> StoreResult<()> {
+    store_snapshot(ctx, ticket).map(drop)
+}
+
+fn store_snapshot(ctx: &mut WriteCtx<'_>, ticket: TicketId) -> StoreResult<Option<SlaChange>> {
+    if !ctx.sla.stored {
+        return Ok(None);
+    }
+    let Some(row) = load_row(ctx.tx, ticket)? else {
+        return Err(crate::error::StoreError::not_found("ticket", ticket));
+    };
+    let change = evaluate_row(ctx.tx, ctx.sla, ticket, &row, ctx.now)?;
+    let sets = change.assignments();
+    if !sets.is_empty() {
+        write_assignments(ctx.tx, row.rid, sets)?;
+    }
+    Ok(Some(change))
+}
+
+/// `UPDATE tickets SET <sets> WHERE rid = ?`.
+pub(crate) fn write_assignments(
+    conn: &Connection,
+    rid: i64,
+    sets: Vec<(&'static str, Value)>,
+) -> StoreResult<()> {
+    let (cols, mut values): (Vec<&str>, Vec<Value>) = sets.into_iter().unzip();
+    values.push(Value::Integer(rid));
+    let sql = format!("UPDATE tickets SET {} WHERE rid = ?", cols.join(", "));
+    conn.prepare_cached(&sql)?
+        .execute(params_from_iter(values))?;
+    Ok(())
+}
+
+/// Whether `state` is one a clock can still move out of by itself.
+pub(crate) fn is_running(state: SlaState) -> bool {
+    matches!(state, SlaState::OnTrack | SlaState::AtRisk)
 }
