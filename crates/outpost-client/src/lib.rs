@@ -9,6 +9,7 @@ pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod store;
+pub mod sync;
 
 pub use clock::{Clock, FixedClock, IdSource, SystemClock};
 pub use error::{StoreError, StoreResult};

@@ -25,6 +25,9 @@ pub(crate) struct WriteCtx<'a> {
     /// The SLA settings in force.
     pub sla: &'a super::sla::SlaConfig,
     ids: &'a mut IdSource,
+    /// The op id of the mutation being built: its history ids derive from it
+    /// (see `sync_apply::history_slot`), so they match the server's.
+    op_id: Option<Uuid>,
     hlc: &'a mut Option<Hlc>,
     client_id: Uuid,
 }
@@ -44,7 +47,13 @@ impl WriteCtx<'_> {
         old: Option<&str>,
         new: Option<&str>,
     ) -> StoreResult<()> {
-        let id = self.new_id();
+        let id = match super::sync_apply::history_slot(field) {
+            Some(slot) => {
+                let op = *self.op_id.get_or_insert_with(|| self.ids.next(self.now));
+                outpost_core::sync::merge::derived_event_id(op, slot).0
+            }
+            None => self.new_id(),
+        };
         self.tx
             .prepare_cached(
                 "INSERT INTO history (id, ticket_id, actor_id, at, field, old_value, new_value)
@@ -70,7 +79,10 @@ impl WriteCtx<'_> {
         let args = value["args"].to_string();
         let hlc = Hlc::tick(*self.hlc, self.now_ms, self.client_id);
         *self.hlc = Some(hlc);
-        let op_id = self.new_id();
+        let op_id = match self.op_id.take() {
+            Some(op) => op,
+            None => self.new_id(),
+        };
         self.tx
             .prepare_cached(
                 "INSERT INTO outbox (op_id, name, args, hlc, actor_id, created_at)
@@ -113,6 +125,7 @@ impl Store {
                 numbering: self.numbering,
                 sla: &self.sla,
                 ids: &mut self.ids,
+                op_id: None,
                 hlc: &mut hlc,
                 client_id: self.client_id,
             };

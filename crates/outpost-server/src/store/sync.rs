@@ -277,7 +277,22 @@ fn apply(
                 mentions: Vec::new(),
                 created_at: (*created_at).min(latest),
             };
-            tickets::add_comment(tx, scope, &comment)?;
+            if tickets::add_comment(tx, scope, &comment)? {
+                // The same event (same derived id) the client recorded locally.
+                let event = outpost_core::HistoryEvent {
+                    id: outpost_core::sync::merge::derived_event_id(
+                        m.op_id,
+                        outpost_core::sync::merge::slot::COMMENT,
+                    ),
+                    ticket_id: *ticket_id,
+                    actor_id: Some(m.actor_id),
+                    at: comment.created_at,
+                    field: outpost_core::HistoryField::Comment,
+                    old_value: None,
+                    new_value: Some(id.to_string()),
+                };
+                tickets::insert_history(tx, scope, &[event])?;
+            }
             Ok(None)
         }
     }
