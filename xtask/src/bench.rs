@@ -13,7 +13,7 @@
 use anyhow::{Context, Result, bail};
 use outpost_client::demo::{self, DemoSize};
 use outpost_client::store::migrations;
-use outpost_client::{FixedClock, Store, StoreOptions};
+use outpost_client::{Clock, FixedClock, Store, StoreOptions};
 use outpost_core::{
     AssigneeFilter, BulkSelection, Priority, SortOrder, Status, TicketId, TicketPatch, TicketQuery,
 };
@@ -25,7 +25,7 @@ use std::time::Instant;
 /// Tickets in the benchmark store.
 pub const TICKETS: usize = 100_000;
 /// Bump when the demo generator changes what it writes.
-const DATA_STAMP: u32 = 2;
+const DATA_STAMP: u32 = 3;
 /// The fixed "now" of the benchmark store: 2026-03-02T09:00:00Z.
 const NOW_MS: i64 = 1_772_442_000_000;
 
@@ -38,13 +38,15 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("update_ticket", 2.0),
     ("bulk_update_1000", 100.0),
     ("export_csv_all", 1000.0),
+    ("sla_evaluate_all", 50.0),
+    ("sla_next_change", 0.05),
 ];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
 
 /// Every suite, in report order. Add yours here.
-pub const SUITES: &[(&str, Suite)] = &[("store", store_suite)];
+pub const SUITES: &[(&str, Suite)] = &[("store", store_suite), ("sla", sla_suite)];
 
 /// One measured number.
 #[derive(Debug, Clone, PartialEq)]
@@ -397,6 +399,48 @@ fn store_suite(b: &mut Bench) -> Result<()> {
     })?;
     let size = std::fs::metadata(&b.store_path)?.len();
     b.bytes("store_bytes", size);
+    Ok(())
+}
+
+/// The SLA's figures: every open ticket's state at an instant from the stored
+/// snapshots (`sla_evaluate_all`), one ticket's next change replayed from its
+/// history (`sla_next_change`), the scheduler's next wake-up over all tickets,
+/// and re-evaluation as time passes in 5-minute steps.
+fn sla_suite(b: &mut Bench) -> Result<()> {
+    let mut store = b.open_store()?;
+    let start = b.clock.now();
+    let open = store.sla_forecast(start)?.total();
+    anyhow::ensure!(open > 10_000, "the store has {open} open tickets");
+    b.time("sla_evaluate_all", 50, |i| {
+        let at = start + std::time::Duration::from_secs(600 * i as u64);
+        let counts = store.sla_forecast(at)?;
+        anyhow::ensure!(counts.total() == open, "every open ticket is evaluated");
+        Ok(counts)
+    })?;
+    b.time("sla_next_wakeup", 2000, |_| Ok(store.next_sla_change()?))?;
+    let q = TicketQuery {
+        statuses: vec![Status::Open, Status::InProgress],
+        sort: SortOrder::DueDate,
+        ..Default::default()
+    };
+    let ids: Vec<TicketId> = store
+        .board_page(&q, None, 200)?
+        .cards
+        .iter()
+        .map(|c| c.ticket.id)
+        .collect();
+    // One ticket's next change from its history: load, replay, evaluate
+    // (the full evaluation, explanation included).
+    b.time("sla_next_change", 500, |i| {
+        let sla = store.ticket_sla(ids[i % ids.len()])?;
+        Ok(sla.and_then(|s| s.next_change))
+    })?;
+    let clock = b.clock.clone();
+    b.time("sla_reevaluate_5min", 100, |_| {
+        clock.set(clock.now() + std::time::Duration::from_secs(300));
+        Ok(store.reevaluate_sla()?)
+    })?;
+    b.clock.set(start);
     Ok(())
 }
 
