@@ -353,7 +353,10 @@ async fn pull_pages_return_everything_exactly_once(b: Backend) -> Result<()> {
         "each comment exactly once"
     );
     let history = pages.iter().map(|p| p.changes.history.len()).sum::<usize>();
-    assert_eq!(history, 15, "one created event per ticket");
+    assert_eq!(
+        history, 30,
+        "one created event per ticket and one comment event per comment"
+    );
     // Nothing new: an empty page; then one edit: exactly that.
     let res = s
         .req(Method::POST, "/api/v1/sync/pull", &ws.token)
