@@ -23,6 +23,7 @@ mod rows;
 mod session;
 mod setup;
 mod sla;
+mod sync_apply;
 mod tickets;
 mod write;
 
@@ -31,6 +32,7 @@ pub use comments::parse_mentions;
 pub use reads::TableCounts;
 pub(crate) use sla::{Change, SlaConfig, SlaRow, events_from};
 pub use sla::{SlaCounts, SlaTransition};
+pub use sync_apply::{Rejection, SyncConflict};
 
 use crate::clock::{Clock, IdSource, SystemClock};
 use crate::error::{StoreError, StoreResult};
