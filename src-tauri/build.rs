@@ -14,6 +14,9 @@ const COMMANDS: &[&str] = &[
     "create_ticket",
     "bulk_update_tickets",
     "export_tickets_csv",
+    "get_sla_settings",
+    "save_sla_settings",
+    "get_ticket_sla",
 ];
 
 fn main() {

@@ -3,19 +3,21 @@
 //! rules live here. Writes emit `tickets-changed` so open views refresh.
 
 use crate::state::AppState;
+use outpost_core::sla::{SlaEvaluation, SlaSettings};
 use outpost_core::{
     BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts,
     TicketCard, TicketDetail, TicketId, TicketPatch, TicketQuery,
 };
 use std::path::PathBuf;
-use tauri::{AppHandle, Emitter, State};
+use tauri::{AppHandle, Emitter, Manager, State};
 
 /// The event the UI listens to for a refresh after any write.
 pub const TICKETS_CHANGED: &str = "tickets-changed";
 
 type CmdResult<T> = Result<T, ErrorDto>;
 
-fn changed(app: &AppHandle) {
+pub(crate) fn changed(app: &AppHandle) {
+    app.state::<AppState>().notify_changed();
     if let Err(e) = app.emit(TICKETS_CHANGED, ()) {
         tracing::warn!("could not emit {TICKETS_CHANGED}: {e}");
     }
@@ -121,6 +123,35 @@ pub(crate) fn export_tickets_csv(
     state.with(|s| s.export_csv_to_file(&selection, &path))
 }
 
+#[tauri::command]
+pub(crate) fn get_sla_settings(state: State<'_, AppState>) -> CmdResult<SlaSettings> {
+    state.with(|s| s.sla_settings())
+}
+
+/// Takes the settings as raw JSON: a calendar checks itself while it is
+/// parsed, and its message (e.g. overlapping hours) must reach the UI as
+/// `invalid_value`, not as Tauri's generic argument error.
+#[tauri::command]
+pub(crate) fn save_sla_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: serde_json::Value,
+) -> CmdResult<SlaSettings> {
+    let settings: SlaSettings = serde_json::from_value(settings)
+        .map_err(|e| ErrorDto::new("invalid_value", e.to_string()))?;
+    let saved = state.with(|s| s.save_sla_settings(&settings))?;
+    changed(&app);
+    Ok(saved)
+}
+
+#[tauri::command]
+pub(crate) fn get_ticket_sla(
+    state: State<'_, AppState>,
+    id: TicketId,
+) -> CmdResult<Option<SlaEvaluation>> {
+    state.with(|s| s.ticket_sla(id))
+}
+
 /// The handler registering every command above; keep in step with
 /// `COMMANDS` in `build.rs` and `capabilities/default.json`.
 pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
@@ -136,5 +167,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         create_ticket,
         bulk_update_tickets,
         export_tickets_csv,
+        get_sla_settings,
+        save_sla_settings,
+        get_ticket_sla,
     ]
 }

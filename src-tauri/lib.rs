@@ -5,6 +5,7 @@
 //! Environment: `OUTPOST_STORE` overrides the store file (tests use it).
 
 mod commands;
+mod sla_timer;
 mod state;
 
 use outpost_client::Store;
@@ -27,10 +28,10 @@ pub fn run() {
         )
         .try_init();
     let path = store_path();
-    if let Some(dir) = path.parent() {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            tracing::error!("cannot create {}: {e}", dir.display());
-        }
+    if let Some(dir) = path.parent()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        tracing::error!("cannot create {}: {e}", dir.display());
     }
     let store = match Store::open(&path).and_then(|mut s| s.ensure_local_session().map(|_| s)) {
         Ok(s) => s,
@@ -44,6 +45,10 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::new(store))
         .invoke_handler(commands::handler())
+        .setup(|app| {
+            sla_timer::spawn(app.handle().clone());
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running Outpost");
 }

@@ -1,25 +1,38 @@
 //! The shell's state: the open local store behind a mutex (a SQLite
-//! connection is used from one thread at a time) and the error mapping to
-//! `{code, message}`.
+//! connection is used from one thread at a time), a change signal that wakes
+//! background tasks after writes, and the error mapping to `{code, message}`.
 
 use outpost_client::{Store, StoreError};
 use outpost_core::ErrorDto;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 /// Everything the commands share.
 pub struct AppState {
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
+    /// Bumped on every write, so background tasks wake up at once.
+    generation: Mutex<u64>,
+    changed: Condvar,
 }
 
 impl AppState {
     /// Wraps an open store.
     pub fn new(store: Store) -> Self {
         Self {
-            store: Mutex::new(store),
+            store: Arc::new(Mutex::new(store)),
+            generation: Mutex::new(0),
+            changed: Condvar::new(),
         }
     }
 
-    /// Runs `f` with the store, mapping its error for the UI.
+    /// The shared store, for background tasks that lock it themselves.
+    #[allow(dead_code)]
+    pub fn store(&self) -> Arc<Mutex<Store>> {
+        Arc::clone(&self.store)
+    }
+
+    /// Runs `f` with the store, mapping its error for the UI. Failures of the
+    /// store itself (not bad input) are logged.
     pub fn with<T>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, StoreError>,
@@ -29,11 +42,24 @@ impl AppState {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut guard).map_err(|e| {
-            let dto = ErrorDto::from(&e);
-            if dto.code == "internal" {
+            if !e.is_bad_input() {
                 tracing::error!("store error: {e}");
             }
-            dto
+            ErrorDto::from(&e)
         })
+    }
+
+    /// Tells waiting background tasks that the store changed.
+    pub fn notify_changed(&self) {
+        let mut g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
+        *g += 1;
+        self.changed.notify_all();
+    }
+
+    /// Sleeps until the store changes or `timeout` passes.
+    pub fn wait_for_change(&self, timeout: Duration) {
+        let g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
+        let start = *g;
+        let _woken = self.changed.wait_timeout_while(g, timeout, |g| *g == start);
     }
 }

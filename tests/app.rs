@@ -38,10 +38,10 @@ fn artifacts() -> PathBuf {
 
 /// Starts Xvfb on a free display unless one is already set; returns the display.
 fn display() -> (String, Option<Guard>) {
-    if let Ok(d) = std::env::var("DISPLAY") {
-        if !d.is_empty() {
-            return (d, None);
-        }
+    if let Ok(d) = std::env::var("DISPLAY")
+        && !d.is_empty()
+    {
+        return (d, None);
     }
     for n in 90..140 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
@@ -132,8 +132,9 @@ async fn board_search_edit_and_history_in_the_real_app() {
         .expect("WebDriver session with the app");
 
     let result = async {
-        let wait = c.wait().at_most(Duration::from_secs(30));
-        wait.for_element(Locator::Css("[data-testid=ticket-card]"))
+        let wait = || c.wait().at_most(Duration::from_secs(30));
+        wait()
+            .for_element(Locator::Css("[data-testid=ticket-card]"))
             .await?;
         c.screenshot()
             .await
@@ -159,7 +160,7 @@ async fn board_search_edit_and_history_in_the_real_app() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
 
-        let status = wait
+        let status = wait()
             .for_element(Locator::Css("[data-testid=detail-panel] #f-status"))
             .await?;
         let before = status.prop("value").await?.unwrap_or_default();
@@ -170,7 +171,7 @@ async fn board_search_edit_and_history_in_the_real_app() {
         };
         status.select_by_value(target).await?;
         c.find(Locator::Css("#tab-history")).await?.click().await?;
-        let entry = wait
+        let entry = wait()
             .for_element(Locator::Css(".history-item[data-field=status]"))
             .await?;
         let text = entry.text().await?;
