@@ -17,6 +17,10 @@ const COMMANDS: &[&str] = &[
     "get_sla_settings",
     "save_sla_settings",
     "get_ticket_sla",
+    "get_sync_status",
+    "sign_in",
+    "sign_out",
+    "sync_now",
 ];
 
 fn main() {

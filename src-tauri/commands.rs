@@ -14,10 +14,11 @@ use tauri::{AppHandle, Emitter, Manager, State};
 /// The event the UI listens to for a refresh after any write.
 pub const TICKETS_CHANGED: &str = "tickets-changed";
 
-type CmdResult<T> = Result<T, ErrorDto>;
+pub(crate) type CmdResult<T> = Result<T, ErrorDto>;
 
 pub(crate) fn changed(app: &AppHandle) {
     app.state::<AppState>().notify_changed();
+    app.state::<crate::sync::SyncState>().kick();
     if let Err(e) = app.emit(TICKETS_CHANGED, ()) {
         tracing::warn!("could not emit {TICKETS_CHANGED}: {e}");
     }
@@ -170,5 +171,9 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         get_sla_settings,
         save_sla_settings,
         get_ticket_sla,
+        crate::sync::get_sync_status,
+        crate::sync::sign_in,
+        crate::sync::sign_out,
+        crate::sync::sync_now,
     ]
 }

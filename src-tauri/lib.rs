@@ -7,6 +7,7 @@
 mod commands;
 mod sla_timer;
 mod state;
+mod sync;
 
 use outpost_client::Store;
 use std::path::PathBuf;
@@ -44,9 +45,11 @@ pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state::AppState::new(store))
+        .manage(sync::SyncState::default())
         .invoke_handler(commands::handler())
         .setup(|app| {
             sla_timer::spawn(app.handle().clone());
+            sync::resume(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!())

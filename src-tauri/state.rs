@@ -26,7 +26,6 @@ impl AppState {
     }
 
     /// The shared store, for background tasks that lock it themselves.
-    #[allow(dead_code)]
     pub fn store(&self) -> Arc<Mutex<Store>> {
         Arc::clone(&self.store)
     }

@@ -167,8 +167,51 @@ pub fn run_app(_args: &[String]) -> Result<()> {
     build_ui()?;
     let store = outpost_client::Store::default_path()?;
     seed_store(&store, 1_000)?;
+    let _server = start_demo_server()?;
     println!("==> starting Outpost (store: {})", store.display());
     run(cmd("cargo", &["run", "-p", "outpost"], &root()))
+}
+
+/// Address of the demo server `cargo xtask run` starts.
+pub const DEMO_SERVER: &str = "127.0.0.1:7878";
+
+/// Kills the demo server when `cargo xtask run` ends.
+pub struct ServerGuard(Option<std::process::Child>);
+impl Drop for ServerGuard {
+    fn drop(&mut self) {
+        if let Some(c) = self.0.as_mut() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Builds the server, creates its demo workspace (idempotent) and serves it on
+/// its embedded SQLite default, unless something already listens there.
+pub fn start_demo_server() -> Result<ServerGuard> {
+    if std::net::TcpStream::connect(DEMO_SERVER).is_ok() {
+        println!("==> a server already listens on {DEMO_SERVER}");
+        return Ok(ServerGuard(None));
+    }
+    run(cmd("cargo", &["build", "-p", "outpost-server"], &root()))?;
+    let bin = target_dir().join("debug/outpost-server");
+    run(cmd(
+        bin.to_str().context("utf-8 path")?,
+        &["demo-setup"],
+        &root(),
+    ))?;
+    let child = cmd(
+        bin.to_str().context("utf-8 path")?,
+        &["--listen", DEMO_SERVER],
+        &root(),
+    )
+    .spawn()
+    .context("starting outpost-server")?;
+    println!(
+        "==> server on http://{DEMO_SERVER} (workspace Demo; admin@demo.outpost / outpost-demo). \
+         Connect from Settings > Server connection."
+    );
+    Ok(ServerGuard(Some(child)))
 }
 
 /// `cargo xtask test`: runs every check, reports each, fails if any failed.
@@ -204,7 +247,8 @@ pub fn test_all(_args: &[String]) -> Result<()> {
         ),
         ("cargo test", {
             let mut c = cmd("cargo", &["test", "--workspace"], &r);
-            c.env("OUTPOST_TEST_DATABASE_URL", &pg);
+            c.env("OUTPOST_TEST_DATABASE_URL", &pg)
+                .env("OUTPOST_TEST_PG", &pg);
             c
         }),
         ("ui typecheck", cmd("npm", &["run", "typecheck"], &ui)),
