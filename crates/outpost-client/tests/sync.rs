@@ -566,3 +566,63 @@ async fn sse_poke_brings_a_remote_edit_within_a_second() {
     }
     task.abort();
 }
+
+/// The SLA columns of a ticket, read from the store file.
+fn sla_columns(d: &Device, id: TicketId) -> (Option<i64>, Option<i64>, Option<i64>, i64) {
+    let c = rusqlite::Connection::open(&d.path).unwrap();
+    c.query_row(
+        "SELECT due_at, at_risk_at, breach_at, sla_state FROM tickets WHERE id = ?1",
+        [id.0],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pulled_tickets_get_their_sla_from_the_engine() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Sla").await;
+    let a = Device::login(&server, &emails[1], 0).await;
+    let b = Device::login(&server, &emails[2], 0).await;
+    let t = a.create("Due somewhen");
+    a.patch(
+        t,
+        TicketPatch {
+            priority: Some(Priority::Urgent),
+            ..Default::default()
+        },
+    );
+    let local = sla_columns(&a, t);
+    assert!(local.0.is_some(), "A computes a due date at creation");
+    a.sync().await;
+    b.sync().await;
+    let on_a = sla_columns(&a, t);
+    let on_b = sla_columns(&b, t);
+    assert_eq!(on_a, local, "pulling its own ticket back keeps A's SLA");
+    assert_eq!(
+        on_b, on_a,
+        "B computes the same due date / at-risk / breach / state as A"
+    );
+    let due_b = b.s().ticket_detail(t).unwrap().card.ticket.due_at;
+    assert_eq!(
+        due_b,
+        a.s().ticket_detail(t).unwrap().card.ticket.due_at,
+        "same due date on both devices"
+    );
+    assert!(due_b.is_some());
+    // A remote status change is evaluated too: resolved stops the clock.
+    a.patch(
+        t,
+        TicketPatch {
+            status: Some(Status::Resolved),
+            ..Default::default()
+        },
+    );
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(
+        sla_columns(&b, t),
+        sla_columns(&a, t),
+        "B re-evaluates after a pulled status change"
+    );
+}

@@ -168,25 +168,61 @@ struct Pending {
     patch: TicketPatch,
 }
 
-/// Runs `f` in one IMMEDIATE transaction with foreign keys deferred (pages
-/// of the change feed may name a ticket before it arrives) and the history
-/// rewrite guard set.
+/// The local tickets a sync transaction touched, whose SLA snapshot is
+/// recomputed before it commits.
+#[derive(Default)]
+struct Touched {
+    /// Tickets inserted by this transaction: their first snapshot.
+    new: std::collections::BTreeSet<TicketId>,
+    /// Tickets whose row, history or conversation changed.
+    changed: std::collections::BTreeSet<TicketId>,
+}
+
+impl Touched {
+    fn changed(&mut self, id: TicketId) {
+        if !self.new.contains(&id) {
+            self.changed.insert(id);
+        }
+    }
+}
+
+/// Runs `f` in one IMMEDIATE transaction (the store's write path, as the
+/// signed-in agent) with foreign keys off (pages of the change feed may name
+/// a ticket before it arrives) and the history rewrite guard set; then, in
+/// the same transaction, recomputes the SLA snapshot of every ticket `f`
+/// touched from the engine (the server does not compute it), so the SLA
+/// columns are this device's own and equal on every device.
 fn sync_tx<T>(
     store: &mut Store,
-    f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    f: impl FnOnce(&Transaction<'_>, &mut Touched) -> StoreResult<T>,
 ) -> StoreResult<T> {
     ensure_sync_schema(store.conn())?;
-    let conn = store.conn_mut();
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    let result = (|| {
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        meta_set(&tx, META_REWRITE, "1")?;
-        let out = f(&tx)?;
-        tx.execute("DELETE FROM meta WHERE key = ?1", [META_REWRITE])?;
-        tx.commit()?;
+    store.conn().pragma_update(None, "foreign_keys", "OFF")?;
+    let result = store.write(|ctx| {
+        meta_set(ctx.tx, META_REWRITE, "1")?;
+        let mut touched = Touched::default();
+        let out = f(ctx.tx, &mut touched)?;
+        let exists = |tx: &Transaction<'_>, id: TicketId| -> StoreResult<bool> {
+            Ok(tx
+                .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
+                .exists([id.0])?)
+        };
+        for id in touched.new {
+            if exists(ctx.tx, id)? {
+                super::sla::initialize_sla(ctx, id)?;
+            }
+        }
+        for id in touched.changed {
+            // History may arrive on a page before its ticket.
+            if exists(ctx.tx, id)? {
+                super::sla::recompute_sla(ctx, id)?;
+            }
+        }
+        ctx.tx
+            .execute("DELETE FROM meta WHERE key = ?1", [META_REWRITE])?;
         Ok(out)
-    })();
-    conn.pragma_update(None, "foreign_keys", "ON")?;
+    });
+    store.conn().pragma_update(None, "foreign_keys", "ON")?;
     result
 }
 
@@ -270,7 +306,7 @@ impl Store {
         numbers: &[AssignedNumber],
     ) -> StoreResult<Vec<Rejection>> {
         let now = self.now();
-        sync_tx(self, |tx| {
+        sync_tx(self, |tx, touched| {
             let mut rejections = Vec::new();
             let mut rebuild = Vec::new();
             for r in results {
@@ -329,6 +365,7 @@ impl Store {
                 for id in rebuild {
                     if let Some((t, s)) = load_base(tx, id)? {
                         write_merged(tx, &t, &s, pending.get(&id))?;
+                        touched.changed(id);
                     }
                 }
             }
@@ -340,8 +377,8 @@ impl Store {
     /// `next_cursor`, in one transaction: rows are upserted by id, tickets
     /// get their pending local edits re-applied on top, nothing is queued.
     pub fn apply_remote(&mut self, changes: &ChangeSet, next_cursor: &str) -> StoreResult<()> {
-        sync_tx(self, |tx| {
-            apply_changes(tx, changes)?;
+        sync_tx(self, |tx, touched| {
+            apply_changes(tx, changes, touched)?;
             meta_set(tx, META_CURSOR, next_cursor)
         })
     }
@@ -350,7 +387,7 @@ impl Store {
     /// mutation's server events are in, so provisional events the server did
     /// not keep are dropped.
     pub fn finish_pull(&mut self) -> StoreResult<()> {
-        sync_tx(self, |tx| {
+        sync_tx(self, |tx, touched| {
             let acked: Vec<(Uuid, Option<Uuid>)> = tx
                 .prepare("SELECT op_id, ticket_id FROM sync_acked")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -370,6 +407,7 @@ impl Store {
                 for id in tickets {
                     if let Some((t, s)) = load_base(tx, id)? {
                         write_merged(tx, &t, &s, pending.get(&id))?;
+                        touched.changed(id);
                     }
                 }
             }
@@ -533,12 +571,11 @@ fn write_merged(
             }
         }
     }
-    // The SLA snapshot is the server's unless a pending edit moved the override.
-    let due_at = if t.due_override != base.due_override {
-        t.due_override
-    } else {
-        t.due_at
-    };
+    // The SLA snapshot (`due_at`, `sla_state`, ...) is computed here, not
+    // taken from the server: a new row starts from the server's values and
+    // the sync transaction evaluates it ([`sync_tx`]); an existing row keeps
+    // its own so that evaluation sees the old state.
+    let due_at = t.due_override.or(t.due_at);
     if let Some(n) = t.number {
         tx.prepare_cached("UPDATE tickets SET number = NULL WHERE number = ?1 AND id <> ?2")?
             .execute(params![n.0 as i64, t.id.0])?;
@@ -556,8 +593,7 @@ fn write_merged(
              conversation_id = excluded.conversation_id, created_at = excluded.created_at,
              updated_at = excluded.updated_at, first_response_at = excluded.first_response_at,
              resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
-             due_at = excluded.due_at, due_override = excluded.due_override,
-             sla_state = excluded.sla_state",
+             due_override = excluded.due_override",
     )?
     .execute(params![
         t.id.0,
@@ -604,7 +640,7 @@ fn json_code<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet) -> StoreResult<()> {
+fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
     for a in &c.agents {
         tx.prepare_cached(
             "INSERT INTO agents (id, name, email, role, timezone) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -645,8 +681,17 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet) -> StoreResult<()> {
     if !c.tickets.is_empty() {
         let pending = pending_by_ticket(tx)?;
         for st in &c.tickets {
+            let id = st.ticket.id;
+            let existed = tx
+                .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
+                .exists([id.0])?;
             save_base(tx, st)?;
-            write_merged(tx, &st.ticket, &st.stamps, pending.get(&st.ticket.id))?;
+            write_merged(tx, &st.ticket, &st.stamps, pending.get(&id))?;
+            if existed {
+                touched.changed(id);
+            } else {
+                touched.new.insert(id);
+            }
         }
     }
     if !c.comments.is_empty() {
@@ -682,6 +727,7 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet) -> StoreResult<()> {
         }
     }
     for h in &c.history {
+        touched.changed(h.ticket_id);
         tx.prepare_cached(
             "INSERT INTO history (id, ticket_id, actor_id, at, field, old_value, new_value, synced)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)
@@ -700,6 +746,14 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet) -> StoreResult<()> {
         ])?;
     }
     for m in &c.messages {
+        // Agent replies on a linked conversation move its ticket's SLA.
+        let linked: Vec<Uuid> = tx
+            .prepare_cached("SELECT id FROM tickets WHERE conversation_id = ?1")?
+            .query_map([m.conversation_id.0], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for id in linked {
+            touched.changed(TicketId(id));
+        }
         tx.prepare_cached(
             "INSERT INTO messages (id, conversation_id, author, agent_id, body, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
