@@ -53,6 +53,30 @@ export type WireSlaEvaluation = Omit<SlaEvaluation, 'firstResponse' | 'resolutio
   resolution: WireTarget | null;
 };
 
+/**
+ * One merge outcome the user should know about: a `conflict` (a concurrent
+ * edit lost to another one; `kept`/`lost` are `field=value`) or a `rejected`
+ * mutation (`kept` = the reason code, `lost` = the reason message).
+ */
+export type SyncConflict = {
+  kind: 'conflict' | 'rejected';
+  ticketId: string | null;
+  ticketNumber: string | null;
+  kept: string | null;
+  lost: string | null;
+  at: string;
+};
+
+/** The background sync's state; `get_sync_status` answers `null` in local-only mode. */
+export type SyncStatus = {
+  state: 'online' | 'offline' | 'syncing';
+  /** Local changes not yet acknowledged by the server. */
+  pending: number;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  conflicts: SyncConflict[];
+};
+
 /** Everything the UI can ask of the desktop shell. */
 export interface Backend {
   getSession(): Promise<Session>;
@@ -75,6 +99,15 @@ export interface Backend {
   getTicketSla(id: TicketId): Promise<WireSlaEvaluation | null>;
   /** Calls `handler` on every `tickets-changed` event; resolves to an unsubscribe. */
   onTicketsChanged(handler: () => void): Promise<() => void>;
+  /** `null` = local-only mode (not signed in to a server). */
+  getSyncStatus(): Promise<SyncStatus | null>;
+  /** Errors: `invalid_credentials`, `offline`, `invalid_value` (bad URL), `rate_limited`. */
+  signIn(serverUrl: string, email: string, password: string): Promise<Session>;
+  /** Back to local-only mode; local data is kept. */
+  signOut(): Promise<null>;
+  syncNow(): Promise<SyncStatus>;
+  /** Calls `handler` with the status after every sync attempt (`sync-status`). */
+  onSyncStatus(handler: (s: SyncStatus) => void): Promise<() => void>;
 }
 
 /** A failed call, with the stable `code` the UI branches on. */
@@ -141,6 +174,14 @@ export function tauriBackend(): Backend {
     async onTicketsChanged(handler) {
       const { listen } = await import('@tauri-apps/api/event');
       return listen('tickets-changed', () => handler());
+    },
+    getSyncStatus: () => call('get_sync_status'),
+    signIn: (serverUrl, email, password) => call('sign_in', { serverUrl, email, password }),
+    signOut: () => call('sign_out'),
+    syncNow: () => call('sync_now'),
+    async onSyncStatus(handler) {
+      const { listen } = await import('@tauri-apps/api/event');
+      return listen<SyncStatus>('sync-status', (e) => handler(e.payload));
     },
   };
 }
@@ -224,3 +265,9 @@ export const getTicketSla = (id: TicketId) =>
   });
 export const onTicketsChanged = (handler: () => void) =>
   wrap(() => be().onTicketsChanged(handler));
+export const getSyncStatus = () => wrap(() => be().getSyncStatus());
+export const signIn = (serverUrl: string, email: string, password: string) =>
+  wrap(() => be().signIn(serverUrl, email, password));
+export const signOut = () => wrap(() => be().signOut());
+export const syncNow = () => wrap(() => be().syncNow());
+export const onSyncStatus = (handler: (s: SyncStatus) => void) => wrap(() => be().onSyncStatus(handler));

@@ -2,9 +2,10 @@
 //! wins), shared business calendars, and the first day of the week. Admins
 //! edit a draft, see problems inline as they type (the same rules the core
 //! enforces), and Save or Discard; the server's errors are shown verbatim.
-//! Agents see the same page read-only.
+//! Agents see the same page read-only. The "Server connection" page is given
+//! by the app (it owns the sync state).
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Day, NamedCalendar, SlaPolicy, SlaSettings } from '../bindings';
 import { getSlaSettings, saveSlaSettings, toIpcError } from '../ipc';
 import { useSession } from '../lib/session';
@@ -18,7 +19,43 @@ function uniqueId(base: string, taken: Set<string>): string {
   }
 }
 
-export function SettingsView() {
+export type SettingsPage = 'sla' | 'server';
+
+const PAGE_LABEL: Record<SettingsPage, string> = { sla: 'SLA policies', server: 'Server connection' };
+
+type Props = {
+  page?: SettingsPage;
+  onPage?: (p: SettingsPage) => void;
+  /** The "Server connection" page's content. */
+  serverPage?: ReactNode;
+};
+
+export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
+  const pages: SettingsPage[] = serverPage ? ['sla', 'server'] : ['sla'];
+  return (
+    <main className="settings" aria-labelledby="settings-title">
+      <header className="settings-head">
+        <h1 id="settings-title">Settings</h1>
+        <nav aria-label="Settings sections" className="settings-nav">
+          {pages.map((p) => (
+            <button
+              key={p}
+              type="button"
+              className={`settings-nav-item${p === page ? ' is-current' : ''}`}
+              aria-current={p === page ? 'page' : undefined}
+              onClick={() => onPage?.(p)}
+            >
+              {PAGE_LABEL[p]}
+            </button>
+          ))}
+        </nav>
+      </header>
+      {page === 'server' && serverPage ? serverPage : <SlaPage />}
+    </main>
+  );
+}
+
+function SlaPage() {
   const session = useSession();
   const isAdmin = session.agent.role === 'admin';
   const [saved, setSaved] = useState<SlaSettings | null>(null);
@@ -73,15 +110,7 @@ export function SettingsView() {
   const calendars = draft?.calendars ?? [];
 
   return (
-    <main className="settings" aria-labelledby="settings-title">
-      <header className="settings-head">
-        <h1 id="settings-title">Settings</h1>
-        <nav aria-label="Settings sections" className="settings-nav">
-          <button type="button" className="settings-nav-item is-current" aria-current="page">
-            SLA policies
-          </button>
-        </nav>
-      </header>
+    <>
       <div className="settings-scroll">
         <div className="settings-page">
           <div className="settings-intro">
@@ -268,6 +297,6 @@ export function SettingsView() {
           </button>
         </footer>
       )}
-    </main>
+    </>
   );
 }

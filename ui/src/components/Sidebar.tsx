@@ -22,9 +22,16 @@ const ICONS: Record<View, () => React.ReactElement> = {
   settings: () => <GearIcon />,
 };
 
-type Props = { view: View; onNavigate: (v: View) => void; agent: Agent; workspaceName: string };
+type Props = {
+  view: View;
+  onNavigate: (v: View) => void;
+  agent: Agent;
+  workspaceName: string;
+  /** The sync indicator, shown above the agent card. */
+  sync?: React.ReactNode;
+};
 
-export function Sidebar({ view, onNavigate, agent, workspaceName }: Props) {
+export function Sidebar({ view, onNavigate, agent, workspaceName, sync }: Props) {
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand">
@@ -49,6 +56,7 @@ export function Sidebar({ view, onNavigate, agent, workspaceName }: Props) {
           </li>
         ))}
       </ul>
+      {sync && <div className="sidebar-sync">{sync}</div>}
       <div className="sidebar-foot">
         <Avatar id={agent.id} name={agent.name} size={28} />
         <span className="sidebar-agent">

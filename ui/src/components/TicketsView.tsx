@@ -35,7 +35,13 @@ function isEditable(el: EventTarget | null): boolean {
 
 let firstPaintMarked = false;
 
-export function TicketsView({ onNavigate }: { onNavigate: (v: View, section?: string) => void }) {
+type Props = {
+  onNavigate: (v: View, section?: string) => void;
+  /** A ticket to open in the detail panel (from the sync popover); `n` makes repeats distinct. */
+  openRequest?: { id: string; n: number } | null;
+};
+
+export function TicketsView({ onNavigate, openRequest = null }: Props) {
   const session = useSession();
   const now = useNow();
   const [filters, setFiltersState] = useState<Filters>(() => loadFilters());
@@ -57,6 +63,12 @@ export function TicketsView({ onNavigate }: { onNavigate: (v: View, section?: st
   const [busy, setBusy] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const repaintPending = useRef(false);
+
+  const [seenRequest, setSeenRequest] = useState<Props['openRequest']>(null);
+  if (openRequest !== seenRequest) {
+    setSeenRequest(openRequest);
+    if (openRequest) setOpenId(openRequest.id);
+  }
 
   const setFilters = useCallback((f: Filters) => {
     performance.mark('filter-change');

@@ -9,7 +9,15 @@
 //! URL options (plain browser): `?mock` uses it; `count=N` sets the ticket
 //! count (`count=0` shows the empty board); `latency=MS` delays every call;
 //! `ai=1` turns on the AI Insights plan feature; `agent=N` signs in as the Nth
-//! agent (0 is the admin, others are agents).
+//! agent (0 is the admin, others are agents); `sync=local|offline|online`
+//! starts local-only, signed in with the server unreachable, or signed in and
+//! online (the default, with a few seeded conflicts).
+//!
+//! Sync: the mock server is `http://127.0.0.1:7878` and accepts
+//! `admin@demo.outpost` / `outpost-demo`. While signed in, every change adds to
+//! the pending count and, when the server is reachable, a background sync
+//! pushes it shortly after (`sync-status` is emitted when a sync starts and
+//! after every attempt). Five failed sign-ins within a minute are rate limited.
 
 import type {
   BoardPage,
@@ -26,8 +34,9 @@ import type {
   TicketPatch,
   TicketQuery,
 } from '../bindings';
-import { IpcError, type Backend, type Session } from '../ipc';
+import { IpcError, type Backend, type Session, type SyncConflict, type SyncStatus } from '../ipc';
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
+import { parseUrl } from '../lib/sync';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
@@ -44,7 +53,17 @@ export type MockOptions = {
   savePath?: string | null;
   /** Index in `AGENTS` of who is signed in; 0 (the default) is the admin. */
   agent?: number;
+  /** Sync mode at start: `online` (default), `offline` (server unreachable) or `local` (not signed in). */
+  sync?: 'online' | 'offline' | 'local';
+  /** How long a sync round takes (default 400 ms). */
+  syncMs?: number;
+  /** Delay before the background sync pushes a change (default 1500 ms). */
+  autoSyncMs?: number;
 };
+
+export const MOCK_SERVER_URL = 'http://127.0.0.1:7878';
+export const MOCK_EMAIL = 'admin@demo.outpost';
+export const MOCK_PASSWORD = 'outpost-demo';
 
 /** The mock plus hooks tests use to look inside. */
 export type MockBackend = Backend & {
@@ -53,6 +72,8 @@ export type MockBackend = Backend & {
   setSavePath(path: string | null): void;
   /** The SLA settings in force. */
   readonly sla: SlaSettings;
+  /** Makes the mock server reachable or not (the next sync succeeds or fails). */
+  setServerReachable(reachable: boolean): void;
 };
 
 export function mockOptionsFromUrl(search: string): MockOptions {
@@ -60,11 +81,13 @@ export function mockOptionsFromUrl(search: string): MockOptions {
   const count = p.get('count');
   const latency = p.get('latency');
   const agent = p.get('agent');
+  const sync = p.get('sync');
   return {
     agent: agent !== null && /^\d+$/.test(agent) && Number(agent) < AGENTS.length ? Number(agent) : undefined,
     count: count !== null && /^\d+$/.test(count) ? Number(count) : undefined,
     latencyMs: latency !== null && /^\d+$/.test(latency) ? Number(latency) : undefined,
     aiInsights: p.get('ai') === '1',
+    sync: sync === 'local' || sync === 'offline' || sync === 'online' ? sync : undefined,
   };
 }
 
@@ -147,7 +170,73 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     assigneeName: AGENTS.find((a) => a.id === t.assigneeId)?.name ?? null,
     categoryName: CATEGORIES.find((c) => c.id === t.categoryId)?.name ?? null,
   });
-  const emitChanged = () => setTimeout(() => listeners.forEach((l) => l()), 0);
+  const emitChanged = () => {
+    setTimeout(() => listeners.forEach((l) => l()), 0);
+    queueForSync();
+  };
+
+  // --- Sync with the (pretend) server ---
+  const syncListeners = new Set<(s: SyncStatus) => void>();
+  const syncMs = opts.syncMs ?? 400;
+  const autoSyncMs = opts.autoSyncMs ?? 1500;
+  const mode = opts.sync ?? 'online';
+  const sync = {
+    signedIn: mode !== 'local',
+    reachable: mode !== 'offline',
+    syncing: false,
+    pending: mode === 'offline' ? 3 : 0,
+    lastSyncAt: mode === 'local' ? null : new Date(clock() - (mode === 'offline' ? 47 : 2) * MIN).toISOString(),
+    lastError: mode === 'offline' ? `Server unreachable: could not connect to ${MOCK_SERVER_URL}` : null,
+    conflicts: mode === 'local' ? [] : seedConflicts(tickets, clock()),
+    failedSignIns: [] as number[],
+    timer: null as ReturnType<typeof setTimeout> | null,
+  };
+  const syncStatus = (): SyncStatus | null =>
+    sync.signedIn
+      ? {
+          state: sync.syncing ? 'syncing' : sync.reachable ? 'online' : 'offline',
+          pending: sync.pending,
+          lastSyncAt: sync.lastSyncAt,
+          lastError: sync.lastError,
+          conflicts: sync.conflicts.map((c) => ({ ...c })),
+        }
+      : null;
+  const emitSync = () => {
+    const s = syncStatus();
+    if (s) syncListeners.forEach((l) => l(s));
+  };
+  const runSync = async (): Promise<SyncStatus> => {
+    if (!sync.signedIn) throw new IpcError({ code: 'not_signed_in', message: 'Sign in to a server to sync' });
+    if (sync.timer) clearTimeout(sync.timer);
+    sync.timer = null;
+    sync.syncing = true;
+    emitSync();
+    await new Promise((r) => setTimeout(r, syncMs));
+    sync.syncing = false;
+    if (!sync.signedIn) throw new IpcError({ code: 'not_signed_in', message: 'Signed out during sync' });
+    if (sync.reachable) {
+      const pushed = sync.pending;
+      sync.pending = 0;
+      sync.lastSyncAt = new Date(clock()).toISOString();
+      sync.lastError = null;
+      if (pushed > 0) setTimeout(() => listeners.forEach((l) => l()), 0);
+    } else {
+      sync.lastError = `Server unreachable: could not connect to ${MOCK_SERVER_URL}`;
+    }
+    const s = syncStatus()!;
+    emitSync();
+    return s;
+  };
+  /** A local change: one more pending mutation, pushed soon when online. */
+  function queueForSync(n = 1) {
+    if (!sync.signedIn) return;
+    sync.pending += n;
+    if (sync.reachable && !sync.timer && !sync.syncing)
+      sync.timer = setTimeout(() => {
+        sync.timer = null;
+        void runSync().catch(() => undefined);
+      }, autoSyncMs);
+  }
 
   const historyOf = (t: Ticket): HistoryEvent[] => {
     let h = history.get(t.id);
@@ -453,7 +542,10 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       const targets = idsOf(selection);
       let n = 0;
       for (const t of targets) if (applyPatch(t, patch)) n++;
-      if (n > 0) emitChanged();
+      if (n > 0) {
+        emitChanged();
+        queueForSync(n - 1);
+      }
       return n;
     },
     async exportTicketsCsv(selection, path) {
@@ -495,8 +587,97 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       listeners.add(handler);
       return () => listeners.delete(handler);
     },
+    async getSyncStatus() {
+      await delay();
+      return syncStatus();
+    },
+    async signIn(serverUrl, email, password) {
+      await delay();
+      const url = parseUrl(serverUrl.trim());
+      if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+        throw new IpcError({ code: 'invalid_value', message: `Not an http(s) URL: ${serverUrl}` });
+      const now = clock();
+      sync.failedSignIns = sync.failedSignIns.filter((t) => now - t < MIN);
+      if (sync.failedSignIns.length >= 5)
+        throw new IpcError({ code: 'rate_limited', message: 'Too many sign-in attempts; try again in a minute' });
+      await new Promise((r) => setTimeout(r, Math.min(syncMs, 250)));
+      if (url.origin !== MOCK_SERVER_URL && url.origin !== 'http://localhost:7878')
+        throw new IpcError({ code: 'offline', message: `Could not connect to ${url.origin}` });
+      if (email.trim().toLowerCase() !== MOCK_EMAIL || password !== MOCK_PASSWORD) {
+        sync.failedSignIns.push(now);
+        throw new IpcError({ code: 'invalid_credentials', message: 'Wrong email or password' });
+      }
+      sync.signedIn = true;
+      sync.reachable = true;
+      sync.lastError = null;
+      sync.conflicts = [];
+      // The first sync starts right away and pushes what was changed locally.
+      setTimeout(() => void runSync().catch(() => undefined), 0);
+      return session;
+    },
+    async signOut() {
+      await delay();
+      if (sync.timer) clearTimeout(sync.timer);
+      sync.timer = null;
+      sync.signedIn = false;
+      sync.pending = 0;
+      sync.lastSyncAt = null;
+      sync.lastError = null;
+      sync.conflicts = [];
+      return null;
+    },
+    async syncNow() {
+      await delay();
+      return runSync();
+    },
+    async onSyncStatus(handler) {
+      syncListeners.add(handler);
+      return () => syncListeners.delete(handler);
+    },
+    setServerReachable(reachable) {
+      sync.reachable = reachable;
+    },
   };
   return backend;
+}
+
+const numberLabel = (n: number) => `TKT-${String(n).padStart(3, '0')}`;
+
+/** What a device that has been syncing a while has seen: two lost edits and one rejected change. */
+function seedConflicts(tickets: Ticket[], now: number): SyncConflict[] {
+  const numbered = tickets.filter((t) => t.number !== null).sort((a, b) => a.number! - b.number!);
+  const out: SyncConflict[] = [];
+  const waiting = numbered.find((t) => t.status === 'waiting');
+  if (waiting)
+    out.push({
+      kind: 'conflict',
+      ticketId: waiting.id,
+      ticketNumber: numberLabel(waiting.number!),
+      kept: 'status=waiting',
+      lost: 'status=resolved',
+      at: new Date(now - 26 * MIN).toISOString(),
+    });
+  const urgent = numbered.find((t) => t.priority === 'urgent' && t !== waiting);
+  if (urgent)
+    out.push({
+      kind: 'conflict',
+      ticketId: urgent.id,
+      ticketNumber: numberLabel(urgent.number!),
+      kept: 'priority=urgent',
+      lost: 'priority=high',
+      at: new Date(now - 3 * 60 * MIN).toISOString(),
+    });
+  const other = numbered.find((t) => t !== waiting && t !== urgent);
+  if (other)
+    out.push({
+      kind: 'rejected',
+      ticketId: other.id,
+      ticketNumber: numberLabel(other.number!),
+      kept: 'forbidden',
+      lost: 'Only an admin can set a due date manually',
+      at: new Date(now - 5 * 60 * MIN).toISOString(),
+    });
+  return out;
 }
 
 /** A generated ticket's SLA history: created (Open), first reply, status change. */
