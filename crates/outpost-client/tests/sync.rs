@@ -327,32 +327,58 @@ async fn two_devices_converge_sqlite() {
     two_devices_converge(&server).await;
 }
 
+/// A fresh PostgreSQL database for one test, dropped (even when the test
+/// panics) when the guard goes.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    /// `None` when `OUTPOST_TEST_DATABASE_URL` is not set.
+    pub fn create() -> Option<PgDatabase> {
+        let admin = std::env::var("OUTPOST_TEST_DATABASE_URL").ok()?;
+        let name = format!("outpost_sync_{}", uuid::Uuid::now_v7().simple());
+        let (a2, n2) = (admin.clone(), name.clone());
+        // The blocking client runs its own runtime: keep it off the test's.
+        std::thread::spawn(move || {
+            let mut c = postgres::Client::connect(&a2, postgres::NoTls)
+                .expect("connect to OUTPOST_TEST_DATABASE_URL");
+            c.batch_execute(&format!("CREATE DATABASE {n2}"))
+                .expect("create the test database");
+        })
+        .join()
+        .unwrap();
+        let root = admin.rsplit_once('/').map_or(admin.as_str(), |(r, _)| r);
+        let url = format!("{root}/{name}");
+        Some(PgDatabase { admin, name, url })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_devices_converge_postgres() {
-    let Ok(admin) = std::env::var("OUTPOST_TEST_DATABASE_URL") else {
+    let Some(db) = PgDatabase::create() else {
         eprintln!("OUTPOST_TEST_DATABASE_URL not set: skipping the PostgreSQL run");
         return;
     };
-    let name = format!("outpost_sync_{}", uuid::Uuid::now_v7().simple());
-    let (a2, n2) = (admin.clone(), name.clone());
-    tokio::task::spawn_blocking(move || {
-        let mut c = postgres::Client::connect(&a2, postgres::NoTls).unwrap();
-        c.batch_execute(&format!("CREATE DATABASE {n2}")).unwrap();
-    })
-    .await
-    .unwrap();
-    let root = admin.rsplit_once('/').map_or(admin.as_str(), |(r, _)| r);
-    let mut server = Server::start(&format!("{root}/{name}"), None).await;
+    let mut server = Server::start(&db.url, None).await;
     two_devices_converge(&server).await;
     server.shutdown().await;
     drop(server);
-    std::thread::spawn(move || {
-        if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-        }
-    })
-    .join()
-    .unwrap();
+    drop(db);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -626,3 +652,6 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
         "B re-evaluates after a pulled status change"
     );
 }
+
+#[path = "sync/model.rs"]
+mod model;
