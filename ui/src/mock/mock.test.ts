@@ -60,3 +60,47 @@ describe('mock backend', () => {
     await expect(m.updateTicket(m.tickets[0].id, { title: '  ' })).rejects.toMatchObject({ code: 'empty_field' });
   });
 });
+
+describe('mock sync', () => {
+  it('counts pending changes while offline, fails to sync, then pushes when back online', async () => {
+    const m = createMockBackend({ count: 50, sync: 'offline', syncMs: 1, autoSyncMs: 1 });
+    const events: string[] = [];
+    await m.onSyncStatus((s) => events.push(`${s.state}:${s.pending}`));
+    expect(await m.getSyncStatus()).toMatchObject({ state: 'offline', pending: 3 });
+    await m.updateTicket(m.tickets[0].id, { priority: m.tickets[0].priority === 'low' ? 'high' : 'low' });
+    expect((await m.getSyncStatus())!.pending).toBe(4);
+    const failed = await m.syncNow();
+    expect(failed).toMatchObject({ state: 'offline', pending: 4 });
+    expect(failed.lastError).toMatch(/unreachable/);
+    m.setServerReachable(true);
+    const ok = await m.syncNow();
+    expect(ok).toMatchObject({ state: 'online', pending: 0, lastError: null });
+    expect(ok.lastSyncAt).not.toBeNull();
+    expect(events).toEqual(['syncing:4', 'offline:4', 'syncing:4', 'online:0']);
+  });
+
+  it('signs in with the demo account only, and signs out to local-only mode', async () => {
+    const m = createMockBackend({ count: 20, sync: 'local', syncMs: 1 });
+    expect(await m.getSyncStatus()).toBeNull();
+    await expect(m.syncNow()).rejects.toMatchObject({ code: 'not_signed_in' });
+    await expect(m.signIn('not a url', 'admin@demo.outpost', 'outpost-demo')).rejects.toMatchObject({ code: 'invalid_value' });
+    await expect(m.signIn('http://10.9.9.9:7878', 'admin@demo.outpost', 'outpost-demo')).rejects.toMatchObject({ code: 'offline' });
+    await expect(m.signIn('http://127.0.0.1:7878', 'admin@demo.outpost', 'bad')).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+    const session = await m.signIn('http://127.0.0.1:7878/', 'Admin@Demo.Outpost ', 'outpost-demo');
+    expect(session.agent.role).toBe('admin');
+    expect(await m.getSyncStatus()).toMatchObject({ conflicts: [] });
+    expect(await m.signOut()).toBeNull();
+    expect(await m.getSyncStatus()).toBeNull();
+    expect(m.tickets).toHaveLength(20);
+  });
+
+  it('seeds conflicts that point at real tickets', async () => {
+    const m = createMockBackend({ count: 200 });
+    const s = (await m.getSyncStatus())!;
+    expect(s.conflicts.map((c) => c.kind)).toEqual(['conflict', 'conflict', 'rejected']);
+    const t = m.tickets.find((x) => x.id === s.conflicts[0].ticketId)!;
+    expect(s.conflicts[0].kept).toBe(`status=${t.status}`);
+  });
+});
