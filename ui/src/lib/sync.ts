@@ -1,9 +1,9 @@
 //! Sync state for the UI: the status hook (initial `get_sync_status`, then
-//! every `sync-status` event), the one-line summary the sidebar shows, and the
+//! every `sync-status` event, re-read on `tickets-changed` for the pending count), the one-line summary the sidebar shows, and the
 //! sign-in form's checks and error wording.
 
 import { useCallback, useEffect, useState } from 'react';
-import { getSyncStatus, onSyncStatus, type SyncConflict, type SyncStatus } from '../ipc';
+import { getSyncStatus, onSyncStatus, onTicketsChanged, type SyncConflict, type SyncStatus } from '../ipc';
 import { relativeTime } from './format';
 
 export type SyncState = {
@@ -24,20 +24,30 @@ export function useSyncStatus(): SyncState {
     }
   }, []);
   useEffect(() => {
-    let unlisten: (() => void) | null = null;
+    const unlisten: (() => void)[] = [];
     let live = true;
+    const keep = (p: Promise<() => void>) =>
+      p
+        .then((u) => {
+          if (live) unlisten.push(u);
+          else u();
+        })
+        .catch(() => undefined);
     void refresh();
-    onSyncStatus((s) => {
-      if (live) setStatus(s);
-    })
-      .then((u) => {
-        if (live) unlisten = u;
-        else u();
-      })
-      .catch(() => undefined);
+    keep(
+      onSyncStatus((s) => {
+        if (live) setStatus(s);
+      }),
+    );
+    // A local change adds to the pending count between sync attempts.
+    keep(
+      onTicketsChanged(() => {
+        if (live) void refresh();
+      }),
+    );
     return () => {
       live = false;
-      unlisten?.();
+      unlisten.forEach((u) => u());
     };
   }, [refresh]);
   return { status, refresh, set: setStatus };
