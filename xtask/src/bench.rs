@@ -133,6 +133,9 @@ impl Bench {
         runs: usize,
         mut op: impl FnMut(usize) -> Result<T>,
     ) -> Result<()> {
+        if !selected(name) {
+            return Ok(());
+        }
         for i in 0..runs.div_ceil(10).min(5) {
             std::hint::black_box(op(i)?);
         }
@@ -174,6 +177,17 @@ impl Bench {
     }
 }
 
+/// `OUTPOST_BENCH_ONLY=a,b`: time only the figures named (for profiling one
+/// figure); such a run does not write `BENCHMARKS.md`.
+const ONLY_VAR: &str = "OUTPOST_BENCH_ONLY";
+
+fn selected(name: &str) -> bool {
+    match std::env::var(ONLY_VAR) {
+        Ok(only) => only.split(',').any(|o| o.trim() == name),
+        Err(_) => true,
+    }
+}
+
 /// Seeds or reuses the benchmark store, runs every suite, prints the lines and
 /// writes `BENCHMARKS.md`. With `release_check`, refuses a debug build and
 /// fails if a figure misses its target (the official run).
@@ -184,6 +198,9 @@ pub fn run(release_check: bool) -> Result<()> {
     let mut bench = prepare(TICKETS)?;
     for (suite, run_suite) in SUITES {
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
+    }
+    if std::env::var_os(ONLY_VAR).is_some() {
+        return Ok(());
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     std::fs::write(root.join("BENCHMARKS.md"), report(&bench)?).context("writing BENCHMARKS.md")?;

@@ -32,6 +32,12 @@ pub(crate) struct Filter {
     others: Vec<String>,
     params: Vec<Value>,
     sort: SortOrder,
+    /// Every clause is over status, priority, assignee and category only, so
+    /// counts can come from `ticket_counts` (migration 4).
+    countable: bool,
+    /// The FTS5 query when free text is the only clause: the count then
+    /// comes from the FTS index alone.
+    fts: Option<String>,
 }
 
 /// The integer sort key column and direction of each sort order.
@@ -106,6 +112,8 @@ impl Filter {
             others: Vec::new(),
             params: Vec::new(),
             sort: q.sort,
+            countable: true,
+            fts: None,
         };
         if !q.statuses.is_empty() {
             let list = rank_list(q.statuses.iter().map(|s| s.rank()));
@@ -127,12 +135,17 @@ impl Filter {
             f.push("t.category_id = ?", Value::Blob(c.0.as_bytes().to_vec()));
         }
         if let Some(bucket) = q.sla {
+            f.countable = false;
             f.sla_bucket(bucket, now, &tz, week_start);
         }
         if let Some(text) = q.normalized_text()? {
+            f.countable = false;
             if let Some(n) = TicketNumber::parse_query(&text) {
                 f.push("t.number = ?", Value::Integer(n.0 as i64));
             } else if let Some(m) = fts_query(&text) {
+                if f.status.is_none() && f.others.is_empty() {
+                    f.fts = Some(m.clone());
+                }
                 f.push(
                     "t.rid IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
                     Value::Text(m),
@@ -205,6 +218,8 @@ impl Filter {
             others: vec!["t.id IN (SELECT unhex(value) FROM json_each(?))".into()],
             params: vec![Value::Text(list)],
             sort,
+            countable: false,
+            fts: None,
         }
     }
 
@@ -242,11 +257,25 @@ impl Filter {
         Ok(ids)
     }
 
-    fn count(&self, conn: &Connection) -> StoreResult<u64> {
-        let sql = format!(
-            "SELECT count(*) FROM tickets t WHERE {}",
-            self.where_sql(true)
-        );
+    /// How many tickets match: from `ticket_counts` when every clause is
+    /// over its columns (and `counts_table` says it exists), from the FTS
+    /// index when free text is the only clause, else by counting tickets.
+    fn count(&self, conn: &Connection, counts_table: bool) -> StoreResult<u64> {
+        let sql = if counts_table && self.countable {
+            format!(
+                "SELECT coalesce(sum(t.n), 0) FROM ticket_counts t WHERE {}",
+                self.where_sql(true)
+            )
+        } else if self.fts.is_some() && self.status.is_none() && self.others.len() == 1 {
+            // External content kept in step by triggers: one FTS row per
+            // ticket, so the matches are the matching tickets.
+            "SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?".to_owned()
+        } else {
+            format!(
+                "SELECT count(*) FROM tickets t WHERE {}",
+                self.where_sql(true)
+            )
+        };
         let n: i64 = conn
             .prepare_cached(&sql)?
             .query_row(params_from_iter(&self.params), |r| r.get(0))?;
@@ -285,7 +314,7 @@ impl Store {
     ) -> StoreResult<BoardPage> {
         let limit = limit.clamp(1, MAX_PAGE);
         let f = self.filter(q)?;
-        let total = f.count(self.conn())?;
+        let total = f.count(self.conn(), self.counts_table)?;
         let mut params = f.params.clone();
         let mut where_sql = f.where_sql(true);
         if let Some(c) = cursor {
@@ -340,8 +369,13 @@ impl Store {
     /// (the stats bar shows what clicking each status would give).
     pub fn board_stats(&self, q: &TicketQuery) -> StoreResult<StatusCounts> {
         let f = self.filter(q)?;
+        let table = if self.counts_table && f.countable {
+            "sum(t.n) FROM ticket_counts t"
+        } else {
+            "count(*) FROM tickets t"
+        };
         let sql = format!(
-            "SELECT t.status, count(*) FROM tickets t WHERE {} GROUP BY t.status",
+            "SELECT t.status, {table} WHERE {} GROUP BY t.status",
             f.where_sql(false)
         );
         let mut counts = StatusCounts::default();
@@ -434,6 +468,152 @@ fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::{self, DemoSize};
+    use crate::{FixedClock, StoreOptions};
+    use outpost_core::{NewTicket, TicketPatch};
+    use std::sync::Arc;
+
+    /// `(status, priority, assignee, category, n)` rows, nonzero, in order.
+    type Groups = Vec<(i64, i64, Option<Vec<u8>>, Option<Vec<u8>>, i64)>;
+
+    fn groups(conn: &Connection, sql: &str) -> Groups {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    fn assert_counts_exact(store: &Store, when: &str) {
+        let exact = groups(
+            store.conn(),
+            "SELECT status, priority, assignee_id, category_id, count(*) FROM tickets
+             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+        );
+        let kept = groups(
+            store.conn(),
+            "SELECT status, priority, assignee_id, category_id, sum(n) FROM ticket_counts
+             GROUP BY 1, 2, 3, 4 HAVING sum(n) <> 0 ORDER BY 1, 2, 3, 4",
+        );
+        assert_eq!(kept, exact, "ticket_counts equals the tickets {when}");
+    }
+
+    #[test]
+    fn counts_table_and_fts_counts_stay_exact_through_edits() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::at_ms(1_772_442_000_000));
+        let mut store =
+            Store::open_with(dir.path().join("c.db"), StoreOptions::with_clock(clock)).unwrap();
+        demo::seed(
+            &mut store,
+            DemoSize {
+                tickets: 300,
+                seed: 7,
+            },
+        )
+        .unwrap();
+        assert_counts_exact(&store, "after seeding");
+        let agents = store.agents().unwrap();
+        let categories = store.categories().unwrap();
+        let card = store.create_ticket(NewTicket {
+            title: "Printer offline in Zürich".into(),
+            description: String::new(),
+            priority: Priority::Urgent,
+            category_id: Some(categories[1].id),
+            assignee_id: None,
+            requester: "r@example.com".into(),
+            conversation_id: None,
+        });
+        let id = card.unwrap().ticket.id;
+        assert_counts_exact(&store, "after a create");
+        store
+            .update_ticket(
+                id,
+                &TicketPatch {
+                    status: Some(Status::Waiting),
+                    priority: Some(Priority::Low),
+                    assignee_id: Some(Some(agents[1].id)),
+                    category_id: Some(None),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_counts_exact(&store, "after an update");
+        store
+            .bulk_update(
+                &BulkSelection::Query {
+                    query: TicketQuery {
+                        statuses: vec![Status::Open],
+                        ..Default::default()
+                    },
+                },
+                &TicketPatch {
+                    status: Some(Status::InProgress),
+                    assignee_id: Some(None),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_counts_exact(&store, "after a bulk update");
+        // Nothing deletes tickets yet (history refers to them): bypass the keys.
+        let conn = store.conn();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute("DELETE FROM tickets WHERE id = ?1", [id.0])
+            .unwrap();
+        conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+        assert_counts_exact(&store, "after a delete");
+
+        // Text alone counts from the FTS index: same as counting tickets.
+        for text in [
+            "prin off",
+            "vpn",
+            "zurich",
+            "outlook crash",
+            "nothingmatches",
+        ] {
+            let q = TicketQuery {
+                text: Some(text.into()),
+                ..Default::default()
+            };
+            let f = store.filter(&q).unwrap();
+            assert!(f.fts.is_some(), "text only uses the FTS count");
+            let slow: i64 = store
+                .conn()
+                .query_row(
+                    &format!("SELECT count(*) FROM tickets t WHERE {}", f.where_sql(true)),
+                    params_from_iter(&f.params),
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(f.count(store.conn(), true).unwrap(), slow as u64, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_sla_forecast_scans_the_partial_open_index() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut conn = conn;
+        super::super::migrations::migrate(&mut conn, super::super::migrations::MIGRATIONS).unwrap();
+        let sql = format!(
+            "EXPLAIN QUERY PLAN SELECT sla_state, at_risk_at <= 1, breach_at <= 1 FROM tickets
+             WHERE status IN ({})",
+            super::super::sla::active_ranks()
+        );
+        let plan: Vec<String> = conn
+            .prepare(&sql)
+            .unwrap()
+            .query_map([], |r| r.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|p| p.contains("tickets_open_sla")),
+            "partial index WHERE matches active_ranks(): {plan:?}"
+        );
+    }
 
     #[test]
     fn free_text_becomes_prefix_terms() {

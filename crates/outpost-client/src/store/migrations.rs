@@ -199,11 +199,95 @@ ALTER TABLE tickets ADD COLUMN next_change INTEGER;
 CREATE INDEX tickets_by_next_change ON tickets (next_change) WHERE next_change IS NOT NULL;
 "#;
 
+/// Migration 4: cheaper writes and stats from a small table, shaped by `cargo xtask bench`.
+///
+/// - The five sort indexes keep only the filters that rarely change
+///   (priority, assignee, category): a status or SLA change no longer rewrites
+///   them (a page walk checks status / SLA on the row it fetches anyway).
+///   `tickets_counts` goes; the assignee / category indexes lose `sla_state` and
+///   `due_at`.
+/// - `ticket_counts`: tickets per (status, priority, assignee, category), kept
+///   exact by triggers on every insert, delete and update of `tickets` (sync
+///   included), so stats and page totals under those filters sum a few hundred
+///   rows instead of counting 100k. Rows may hold `n = 0`; NULL assignee /
+///   category are stored as NULL so the board's WHERE clauses apply unchanged.
+/// - `tickets_open_sla`: a partial covering index over open tickets for the SLA
+///   forecast; its WHERE must stay textually equal to
+///   `status IN ({sla::time::active_ranks()})`.
+const M0004_LEAN_INDEXES_AND_COUNTS: &str = r#"
+-- Same names and sort keys as migration 2 (the board forces them with
+-- INDEXED BY), narrower entries: no status, sla_state or due_at.
+DROP INDEX tickets_by_due;
+DROP INDEX tickets_by_prio;
+DROP INDEX tickets_by_updated;
+DROP INDEX tickets_by_created;
+DROP INDEX tickets_by_number;
+DROP INDEX tickets_counts;
+DROP INDEX tickets_by_assignee;
+DROP INDEX tickets_by_category;
+CREATE INDEX tickets_by_due     ON tickets (due_key, id, priority, assignee_id, category_id);
+CREATE INDEX tickets_by_prio    ON tickets (prio_key, id, priority, assignee_id, category_id);
+CREATE INDEX tickets_by_updated ON tickets (updated_at, id, priority, assignee_id, category_id);
+CREATE INDEX tickets_by_created ON tickets (created_at, id, priority, assignee_id, category_id);
+CREATE INDEX tickets_by_number  ON tickets (number_key, id, priority, assignee_id, category_id);
+CREATE INDEX tickets_by_assignee ON tickets (assignee_id, status, priority, category_id);
+CREATE INDEX tickets_by_category ON tickets (category_id, status, priority, assignee_id);
+-- The SLA forecast's scan (`sla::time`): open tickets only, covering.
+CREATE INDEX tickets_open_sla ON tickets (sla_state, at_risk_at, breach_at) WHERE status IN (0, 1, 2);
+-- Tickets per filterable group, for stats and page totals (`board.rs`).
+CREATE TABLE ticket_counts (
+    status      INTEGER NOT NULL,
+    priority    INTEGER NOT NULL,
+    assignee_id BLOB,
+    category_id BLOB,
+    n           INTEGER NOT NULL
+);
+CREATE INDEX ticket_counts_by_key ON ticket_counts (status, priority, assignee_id, category_id);
+INSERT INTO ticket_counts (status, priority, assignee_id, category_id, n)
+    SELECT status, priority, assignee_id, category_id, count(*) FROM tickets
+    GROUP BY status, priority, assignee_id, category_id;
+CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets BEGIN
+    INSERT INTO ticket_counts (status, priority, assignee_id, category_id, n)
+        SELECT new.status, new.priority, new.assignee_id, new.category_id, 0
+        WHERE NOT EXISTS (SELECT 1 FROM ticket_counts WHERE status = new.status
+            AND priority = new.priority AND assignee_id IS new.assignee_id
+            AND category_id IS new.category_id);
+    UPDATE ticket_counts SET n = n + 1 WHERE status = new.status AND priority = new.priority
+        AND assignee_id IS new.assignee_id AND category_id IS new.category_id;
+END;
+CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets BEGIN
+    UPDATE ticket_counts SET n = n - 1 WHERE status = old.status AND priority = old.priority
+        AND assignee_id IS old.assignee_id AND category_id IS old.category_id;
+END;
+CREATE TRIGGER ticket_counts_update AFTER UPDATE OF status, priority, assignee_id, category_id ON tickets
+WHEN old.status IS NOT new.status OR old.priority IS NOT new.priority
+    OR old.assignee_id IS NOT new.assignee_id OR old.category_id IS NOT new.category_id
+BEGIN
+    UPDATE ticket_counts SET n = n - 1 WHERE status = old.status AND priority = old.priority
+        AND assignee_id IS old.assignee_id AND category_id IS old.category_id;
+    INSERT INTO ticket_counts (status, priority, assignee_id, category_id, n)
+        SELECT new.status, new.priority, new.assignee_id, new.category_id, 0
+        WHERE NOT EXISTS (SELECT 1 FROM ticket_counts WHERE status = new.status
+            AND priority = new.priority AND assignee_id IS new.assignee_id
+            AND category_id IS new.category_id);
+    UPDATE ticket_counts SET n = n + 1 WHERE status = new.status AND priority = new.priority
+        AND assignee_id IS new.assignee_id AND category_id IS new.category_id;
+END;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
-pub const MIGRATIONS: &[&str] = &[M0001_FOUNDATION, M0002_BOARD_INDEXES, M0003_SLA];
+pub const MIGRATIONS: &[&str] = &[
+    M0001_FOUNDATION,
+    M0002_BOARD_INDEXES,
+    M0003_SLA,
+    M0004_LEAN_INDEXES_AND_COUNTS,
+];
 
 /// The first schema version with the SLA columns and settings (migration 3).
 pub const SLA_VERSION: usize = 3;
+
+/// The first schema version with the `ticket_counts` table (migration 4).
+pub const COUNTS_VERSION: usize = 4;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

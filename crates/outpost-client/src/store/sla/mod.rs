@@ -24,6 +24,8 @@ mod time;
 
 pub(crate) use events::{Change, SLA_COLUMNS, SlaRow, events_from, load_events, sla_row};
 pub(crate) use settings::ensure_sla_settings;
+#[cfg(test)]
+pub(crate) use time::active_ranks;
 pub use time::{SlaCounts, SlaTransition};
 
 use super::write::WriteCtx;
