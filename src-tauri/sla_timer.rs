@@ -19,7 +19,12 @@ pub fn spawn(app: AppHandle) {
         .spawn(move || {
             let state = app.state::<AppState>();
             loop {
-                let step = state.with(|s| Ok((s.reevaluate_sla()?, s.next_sla_change()?)));
+                let step = state.with(|s| {
+                    // Fold recent writes into the file here, off the path
+                    // of any command (cheap when there is nothing to do).
+                    s.checkpoint_passive()?;
+                    Ok((s.reevaluate_sla()?, s.next_sla_change()?))
+                });
                 let next = match step {
                     Ok((transitions, next)) => {
                         if !transitions.is_empty() {

@@ -296,6 +296,15 @@ impl Store {
         Ok(())
     }
 
+    /// Folds as much of the write-ahead log into the main file as possible
+    /// without waiting for readers. The app calls it from a background thread
+    /// after writes, so commits rarely hit the automatic checkpoint.
+    pub fn checkpoint_passive(&self) -> StoreResult<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn require_agent(&self, id: AgentId) -> StoreResult<()> {
         if agent_exists(&self.conn, id)? {
             Ok(())
