@@ -187,11 +187,23 @@ async fn board_search_edit_and_history_in_the_real_app() {
         c.screenshot()
             .await
             .map(|png| std::fs::write(artifacts().join("app-history.png"), png))??;
-        Ok::<_, Box<dyn std::error::Error>>(target)
+
+        // The Details tab shows the SLA the store computed (get_ticket_sla).
+        c.find(Locator::Css("#tab-details")).await?.click().await?;
+        let resolution = wait()
+            .for_element(Locator::Css(
+                "[data-testid=sla-section] [data-testid=sla-target-resolution]",
+            ))
+            .await?;
+        let shown_state = resolution.attr("data-state").await?.unwrap_or_default();
+        c.screenshot()
+            .await
+            .map(|png| std::fs::write(artifacts().join("app-details.png"), png))??;
+        Ok::<_, Box<dyn std::error::Error>>((target, shown_state))
     }
     .await;
     let _ = c.close().await;
-    let target = result.expect("the app flow should succeed");
+    let (target, shown_state) = result.expect("the app flow should succeed");
 
     let store = Store::open(&store_path).unwrap();
     let id = store
@@ -210,4 +222,14 @@ async fn board_search_edit_and_history_in_the_real_app() {
         "newest history entry is the status change"
     );
     assert_eq!(history[0].new_value.as_deref(), Some(target));
+    let sla = store
+        .ticket_sla(id)
+        .unwrap()
+        .expect("demo tickets have an SLA policy");
+    let resolution = sla.resolution.expect("a resolution target");
+    assert_eq!(
+        serde_json::to_value(resolution.state).unwrap(),
+        serde_json::Value::String(shown_state.clone()),
+        "the Details tab shows the resolution state the engine computes ({shown_state})"
+    );
 }
