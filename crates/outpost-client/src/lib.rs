@@ -8,9 +8,11 @@
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod notify;
 pub mod store;
 pub mod sync;
 
 pub use clock::{Clock, FixedClock, IdSource, SystemClock};
 pub use error::{StoreError, StoreResult};
+pub use notify::{Notification, NotificationKind, NotificationPrefs};
 pub use store::{Numbering, SlaCounts, SlaTransition, Store, StoreOptions};

@@ -275,12 +275,36 @@ BEGIN
 END;
 "#;
 
+/// Migration 5: what the notification scheduler already handled (`notify.rs`).
+///
+/// - `notified`: one row per handled transition: `kind` (`at_risk`,
+///   `breached`, `mention`, `assigned`) and `key`, the transition instance
+///   (the `at_risk_at` / `breach_at` instant in ms for SLA kinds, the comment
+///   id for mentions, the history event id for assignments). `delivered` is 0
+///   when quiet hours suppressed it. A row means "never notify this again",
+///   across restarts.
+/// - two small indexes so the scheduler finds recent comments and assignee
+///   changes without scanning every ticket's rows.
+const M0005_NOTIFIED: &str = r#"
+CREATE TABLE notified (
+    kind        TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    ticket_id   BLOB NOT NULL,
+    notified_at INTEGER NOT NULL,
+    delivered   INTEGER NOT NULL DEFAULT 1,
+    PRIMARY KEY (kind, key, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX comments_by_created ON comments (created_at);
+CREATE INDEX history_assignee_by_at ON history (at) WHERE field = 'assignee';
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
     M0002_BOARD_INDEXES,
     M0003_SLA,
     M0004_LEAN_INDEXES_AND_COUNTS,
+    M0005_NOTIFIED,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -288,6 +312,9 @@ pub const SLA_VERSION: usize = 3;
 
 /// The first schema version with the `ticket_counts` table (migration 4).
 pub const COUNTS_VERSION: usize = 4;
+
+/// The first schema version with the `notified` table (migration 5).
+pub const NOTIFIED_VERSION: usize = 5;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

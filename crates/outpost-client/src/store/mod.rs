@@ -178,6 +178,9 @@ impl Store {
             sla::SlaConfig::without_storage()
         };
         let counts_table = migrations.len() >= migrations::COUNTS_VERSION;
+        if migrations.len() >= migrations::NOTIFIED_VERSION {
+            crate::notify::ensure_since(&conn, options.clock.now())?;
+        }
         let current_agent = match meta_get(&conn, META_CURRENT_AGENT)? {
             Some(s) => Some(AgentId(
                 Uuid::parse_str(&s).map_err(|_| corrupt("current agent"))?,
