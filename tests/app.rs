@@ -1,89 +1,18 @@
 //! The real app window, driven over WebDriver (tauri-driver 2.x +
 //! WebKitWebDriver) under a virtual display: open the board on a real store,
-//! search a ticket by number, change its status, see the history entry, and
-//! find the change (history + outbox) in the SQLite file.
+//! search a ticket by number, change its status, see the history entry and
+//! the SLA the engine computed, and find the change (history + outbox) in
+//! the SQLite file.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver` and `Xvfb` (installed by
 //! `cargo xtask test`). Screenshots go to `artifacts/`.
 
-use fantoccini::{ClientBuilder, Locator};
+mod common;
+
+use common::{artifacts, launch};
+use fantoccini::Locator;
 use outpost_client::{Store, demo};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Kills a child process when dropped, so a failing test leaves nothing behind.
-struct Guard(Child);
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn artifacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Starts Xvfb on a free display unless one is already set; returns the display.
-fn display() -> (String, Option<Guard>) {
-    if let Ok(d) = std::env::var("DISPLAY")
-        && !d.is_empty()
-    {
-        return (d, None);
-    }
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([
-                format!(":{n}").as_str(),
-                "-screen",
-                "0",
-                "1440x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb must be installed (cargo xtask test installs it)");
-        let guard = Guard(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (format!(":{n}"), Some(guard));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("could not start Xvfb");
-}
-
-fn wait_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "tauri-driver did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn board_search_edit_and_history_in_the_real_app() {
@@ -101,35 +30,8 @@ async fn board_search_edit_and_history_in_the_real_app() {
         .unwrap();
     }
 
-    let (display, _xvfb) = display();
-    let port = free_port();
-    let native_port = free_port();
-    let driver = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("DISPLAY", &display)
-        .env("OUTPOST_STORE", &store_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver must be installed (cargo xtask test installs it)");
-    let _driver = Guard(driver);
-    wait_port(port);
-
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": env!("CARGO_BIN_EXE_outpost") }),
-    );
-    let c = ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session with the app");
+    let app = launch(&store_path).await;
+    let c = app.client.clone();
 
     let result = async {
         let wait = || c.wait().at_most(Duration::from_secs(30));

@@ -1,0 +1,164 @@
+//! Shared harness for the real-app tests: a virtual display, tauri-driver
+//! with WebKitWebDriver, and a WebDriver session on the app binary.
+#![allow(dead_code)]
+
+use fantoccini::{Client, ClientBuilder};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Kills a child process when dropped, so a failing test leaves nothing behind.
+pub struct Guard(pub Child);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn artifacts() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts Xvfb on a free display unless one is already set; returns the display.
+pub fn display() -> (String, Option<Guard>) {
+    if let Ok(d) = std::env::var("DISPLAY")
+        && !d.is_empty()
+    {
+        return (d, None);
+    }
+    for n in 90..140 {
+        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        {
+            continue;
+        }
+        let child = Command::new("Xvfb")
+            .args([
+                format!(":{n}").as_str(),
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb must be installed (cargo xtask test installs it)");
+        let guard = Guard(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                return (format!(":{n}"), Some(guard));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    panic!("could not start Xvfb");
+}
+
+pub fn wait_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The app, started by tauri-driver on `store` under a virtual display.
+pub struct App {
+    pub client: Client,
+    _driver: Guard,
+    _xvfb: Option<Guard>,
+}
+
+/// Launches the real app binary on the store at `store` and connects.
+pub async fn launch(store: &Path) -> App {
+    let (display, xvfb) = display();
+    let profile = store.parent().expect("store in a folder").join("profile");
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", &display)
+        .env("OUTPOST_STORE", store)
+        // A fresh profile per test: the webview's local storage (saved board
+        // filters) and caches live under these.
+        .env("XDG_DATA_HOME", profile.join("data"))
+        .env("XDG_CONFIG_HOME", profile.join("config"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver must be installed (cargo xtask test installs it)");
+    let driver = Guard(driver);
+    wait_port(port);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": env!("CARGO_BIN_EXE_outpost") }),
+    );
+    let client = ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with the app");
+    App {
+        client,
+        _driver: driver,
+        _xvfb: xvfb,
+    }
+}
+
+/// Saves a screenshot of the app window to `artifacts/<name>.png`.
+pub async fn screenshot(c: &Client, name: &str) {
+    match c.screenshot().await {
+        Ok(png) => {
+            let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
+        }
+        Err(e) => eprintln!("screenshot {name} failed: {e}"),
+    }
+}
+
+/// Polls `check` every 100 ms until it returns true or `secs` pass; on a
+/// timeout, saves `artifacts/timeout.png`, prints the page text and fails.
+pub async fn eventually<F, Fut>(c: &Client, secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !check().await {
+        if Instant::now() >= deadline {
+            screenshot(c, "timeout").await;
+            if let Ok(body) = c.find(fantoccini::Locator::Css("body")).await {
+                eprintln!(
+                    "page text at timeout:\n{}",
+                    body.text().await.unwrap_or_default()
+                );
+            }
+            panic!("timed out after {secs} s waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
