@@ -1,7 +1,8 @@
 //! Keeps SLA states current as time passes, without polling: a background
 //! thread re-evaluates the tickets whose next SLA change has come, then sleeps
 //! until the store's next SLA change (or until any write wakes it), and
-//! tells the UI when a ticket moved between on track, at risk and breached.
+//! tells the UI when a ticket moved between on track, at risk and breached,
+//! and shows the notifications the store says are due (each only once).
 
 use crate::commands::TICKETS_CHANGED;
 use crate::state::AppState;
@@ -23,10 +24,14 @@ pub fn spawn(app: AppHandle) {
                     // Fold recent writes into the file here, off the path
                     // of any command (cheap when there is nothing to do).
                     s.checkpoint_passive()?;
-                    Ok((s.reevaluate_sla()?, s.next_sla_change()?))
+                    let transitions = s.reevaluate_sla()?;
+                    let prefs = s.notification_prefs()?;
+                    let notes = s.pending_notifications(&prefs)?;
+                    Ok((transitions, notes, s.next_sla_change()?))
                 });
                 let next = match step {
-                    Ok((transitions, next)) => {
+                    Ok((transitions, notes, next)) => {
+                        notes.iter().for_each(crate::notify::deliver);
                         if !transitions.is_empty() {
                             tracing::info!("{} ticket(s) changed SLA state", transitions.len());
                             if let Err(e) = app.emit(TICKETS_CHANGED, ()) {

@@ -89,6 +89,11 @@ pub struct App {
 
 /// Launches the real app binary on the store at `store` and connects.
 pub async fn launch(store: &Path) -> App {
+    launch_with_env(store, &[]).await
+}
+
+/// [`launch`] with extra environment for the app (e.g. a D-Bus session).
+pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
     let (display, xvfb) = display();
     let profile = store.parent().expect("store in a folder").join("profile");
     let port = free_port();
@@ -107,6 +112,7 @@ pub async fn launch(store: &Path) -> App {
         .env("XDG_DATA_HOME", profile.join("data"))
         .env("XDG_CONFIG_HOME", profile.join("config"))
         .env("XDG_CACHE_HOME", profile.join("cache"))
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
