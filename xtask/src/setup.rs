@@ -30,6 +30,7 @@ const TEST_PACKAGES: &[&str] = &[
     "xauth",
     "dunst",
     "dbus-x11",
+    "dbus-daemon",
     "webkit2gtk-driver",
     "chromium",
     "imagemagick",
