@@ -72,24 +72,22 @@ fn start(app: &AppHandle, client: SyncClient, email: String) {
     let store = app.state::<AppState>().store();
     let options = LoopOptions::default();
     let emitter = app.clone();
-    let task = tauri::async_runtime::spawn(sync::run_sync_loop(
-        store,
-        client.clone(),
-        move |event| match event {
-            SyncEvent::Changed(_) => {
-                emitter.state::<AppState>().notify_changed();
-                let _ = emitter.emit(TICKETS_CHANGED, ());
-            }
-            SyncEvent::Status(status) => {
-                let _ = emitter.emit(SYNC_STATUS, status);
-            }
-            SyncEvent::Stopped(reason) => tracing::warn!("sync stopped: {reason}"),
-        },
-        options.clone(),
-    ));
+    let on_event = move |event| match event {
+        SyncEvent::Changed(_) => {
+            emitter.state::<AppState>().notify_changed();
+            let _ = emitter.emit(TICKETS_CHANGED, ());
+        }
+        SyncEvent::Status(status) => {
+            let _ = emitter.emit(SYNC_STATUS, status);
+        }
+        SyncEvent::Stopped(reason) => tracing::warn!("sync stopped: {reason}"),
+    };
+    let loop_options = options.clone();
+    let loop_client = client.clone();
+    // One task, so that `stop` (sign-out) aborts the loop itself.
     let task = tauri::async_runtime::spawn(async move {
-        let err = task.await;
-        tracing::info!("sync loop ended: {err:?}");
+        let err = sync::run_sync_loop(store, loop_client, on_event, loop_options).await;
+        tracing::info!("sync loop ended: {err}");
     });
     *sync_state.lock() = Some(Running {
         client,
