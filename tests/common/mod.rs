@@ -122,7 +122,7 @@ pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
     let mut caps = serde_json::Map::new();
     caps.insert(
         "tauri:options".into(),
-        serde_json::json!({ "application": env!("CARGO_BIN_EXE_outpost") }),
+        serde_json::json!({ "application": app_binary() }),
     );
     let client = ClientBuilder::native()
         .capabilities(caps)
@@ -134,6 +134,15 @@ pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
         _driver: driver,
         _xvfb: xvfb,
     }
+}
+
+/// The app binary under test: `OUTPOST_APP_BINARY` when set (an installed or
+/// unpacked release build, see `cargo xtask bundle --check`), else the debug
+/// build of this package.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("OUTPOST_APP_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_outpost")))
 }
 
 /// Saves a screenshot of the app window to `artifacts/<name>.png`.

@@ -8,10 +8,14 @@
 //!   `BENCHMARKS.md`.
 //! - `seed [--tickets N] [--path FILE]`: write a demo store.
 //! - `bindings`: regenerate `ui/src/bindings.ts` from the Rust types.
+//! - `openapi`: regenerate `docs/server/openapi.json` from the server's routes.
+//! - `bundle [--check]`: release installers (.deb, .rpm) and the release
+//!   server; `--check` verifies the .deb's dependencies and runs its app.
 //!
 //! Every step is idempotent: a second run skips what is already in place.
 
 mod bench;
+mod bundle;
 mod setup;
 
 use anyhow::{Context, Result, bail};
@@ -31,8 +35,10 @@ fn main() -> Result<()> {
         "bench-run" => bench::run(true),
         "seed" => seed(rest),
         "bindings" => bindings(),
+        "bundle" => bundle::bundle(rest),
+        "openapi" => openapi(),
         _ => {
-            eprintln!("usage: cargo xtask <run|test|bench|seed|bindings>");
+            eprintln!("usage: cargo xtask <run|test|bench|seed|bindings|openapi|bundle [--check]>");
             if cmd == "help" {
                 Ok(())
             } else {
@@ -69,6 +75,19 @@ fn bindings() -> Result<()> {
     c.env("OUTPOST_UPDATE_BINDINGS", "1");
     setup::run(c)?;
     println!("wrote {}", root().join("ui/src/bindings.ts").display());
+    Ok(())
+}
+
+/// Regenerates `docs/server/openapi.json` through the server's freshness test.
+fn openapi() -> Result<()> {
+    let mut c = setup::cmd(
+        "cargo",
+        &["test", "-p", "outpost-server", "--test", "openapi_doc"],
+        &root(),
+    );
+    c.env("OUTPOST_UPDATE_OPENAPI", "1");
+    setup::run(c)?;
+    println!("wrote {}", root().join("docs/server/openapi.json").display());
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Debian packages the desktop app needs to build and run.
-const APP_PACKAGES: &[&str] = &[
+pub const APP_PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
     "libssl-dev",
@@ -25,7 +25,7 @@ const APP_PACKAGES: &[&str] = &[
 ];
 
 /// Extra Debian packages the test suite needs (display, notifications, browsers).
-const TEST_PACKAGES: &[&str] = &[
+pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "dunst",

@@ -113,8 +113,23 @@ async fn main() -> anyhow::Result<()> {
                 store.engine()
             );
             let state = AppState::new(store, Config::default());
+            // Ctrl-C, or SIGTERM from systemd / a container runtime: stop
+            // accepting, finish in-flight requests (each push is one
+            // transaction, so nothing is half-applied either way).
             let shutdown = async {
+                #[cfg(unix)]
+                {
+                    let mut term =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                            .expect("installing the SIGTERM handler");
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                #[cfg(not(unix))]
                 let _ = tokio::signal::ctrl_c().await;
+                println!("outpost-server shutting down");
             };
             outpost_server::serve(listener, state, shutdown).await?;
         }
