@@ -83,6 +83,8 @@ pub fn wait_port(port: u16) {
 /// The app, started by tauri-driver on `store` under a virtual display.
 pub struct App {
     pub client: Client,
+    /// The X display the app window is on.
+    pub display: String,
     _driver: Guard,
     _xvfb: Option<Guard>,
 }
@@ -131,6 +133,7 @@ pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
         .expect("WebDriver session with the app");
     App {
         client,
+        display,
         _driver: driver,
         _xvfb: xvfb,
     }
@@ -176,4 +179,71 @@ where
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Signs the app in to `url` from the sync indicator's "Connect" form and
+/// waits until the indicator says Online.
+pub async fn sign_in(c: &Client, url: &str, email: &str, password: &str) {
+    let wait = || c.wait().at_most(Duration::from_secs(30));
+    let form = "form[aria-label='Sign in to a server']";
+    let result = async {
+        wait()
+            .for_element(fantoccini::Locator::Css("button.sync-connect"))
+            .await?
+            .click()
+            .await?;
+        wait()
+            .for_element(fantoccini::Locator::Css(&format!("{form} input[type=url]")))
+            .await?
+            .send_keys(url)
+            .await?;
+        c.find(fantoccini::Locator::Css(&format!(
+            "{form} input[type=email]"
+        )))
+        .await?
+        .send_keys(email)
+        .await?;
+        c.find(fantoccini::Locator::Css(&format!(
+            "{form} input[type=password]"
+        )))
+        .await?
+        .send_keys(password)
+        .await?;
+        c.find(fantoccini::Locator::Css(&format!(
+            "{form} button[type=submit]"
+        )))
+        .await?
+        .click()
+        .await?;
+        Ok::<_, fantoccini::error::CmdError>(())
+    }
+    .await;
+    result.expect("the sign-in form");
+    eventually(c, 30, "the sync indicator says Online", || async {
+        sync_text(c).await.contains("Online")
+    })
+    .await;
+}
+
+/// The sync indicator's text ("Online · synced…", "Offline · 2 pending…").
+pub async fn sync_text(c: &Client) -> String {
+    match c
+        .find(fantoccini::Locator::Css("[data-testid=sync-indicator]"))
+        .await
+    {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Clicks the sidebar entry `label` (Inbox, Tickets, Knowledge base, ...).
+pub async fn go_to(c: &Client, label: &str) {
+    c.find(fantoccini::Locator::XPath(&format!(
+        "//nav[@aria-label='Main']//button[contains(., '{label}')]"
+    )))
+    .await
+    .unwrap_or_else(|e| panic!("sidebar entry {label}: {e}"))
+    .click()
+    .await
+    .unwrap_or_else(|e| panic!("clicking {label}: {e}"));
 }

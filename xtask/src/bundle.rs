@@ -64,7 +64,10 @@ pub fn build() -> Result<Bundles> {
     let r = root();
     let tauri = r.join("ui/node_modules/.bin/tauri");
     if !tauri.exists() {
-        bail!("{} is missing: the UI's npm install brings @tauri-apps/cli", tauri.display());
+        bail!(
+            "{} is missing: the UI's npm install brings @tauri-apps/cli",
+            tauri.display()
+        );
     }
     println!("==> tauri build --bundles deb,rpm");
     run(cmd(
@@ -124,7 +127,11 @@ pub fn check_deb(deb: &Path) -> Result<()> {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     let depends = field("Depends")?;
-    println!("    Package: {}  Version: {}", field("Package")?, field("Version")?);
+    println!(
+        "    Package: {}  Version: {}",
+        field("Package")?,
+        field("Version")?
+    );
     println!("    Depends: {depends}");
     for lib in REQUIRED_DEPENDS {
         if !depends.split(',').any(|d| d.trim().starts_with(lib)) {

@@ -87,7 +87,10 @@ fn openapi() -> Result<()> {
     );
     c.env("OUTPOST_UPDATE_OPENAPI", "1");
     setup::run(c)?;
-    println!("wrote {}", root().join("docs/server/openapi.json").display());
+    println!(
+        "wrote {}",
+        root().join("docs/server/openapi.json").display()
+    );
     Ok(())
 }
 

@@ -31,6 +31,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dunst",
     "dbus-x11",
     "dbus-daemon",
+    "xdotool",
     "webkit2gtk-driver",
     "chromium",
     "imagemagick",
