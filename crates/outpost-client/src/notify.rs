@@ -549,6 +549,24 @@ fn assignment_items(conn: &Connection, me: AgentId, since: i64) -> StoreResult<V
     Ok(out)
 }
 
+/// Most lines in one notification's body; the rest are counted.
+pub const MAX_BODY_LINES: usize = 5;
+
+/// One line per item, at most [`MAX_BODY_LINES`], then "… and N more".
+fn body_lines(items: &[&Item]) -> String {
+    let mut lines: Vec<&str> = items
+        .iter()
+        .take(MAX_BODY_LINES)
+        .map(|i| i.line.as_str())
+        .collect();
+    let more = items.len().saturating_sub(MAX_BODY_LINES);
+    let tail = format!("… and {more} more");
+    if more > 0 {
+        lines.push(&tail);
+    }
+    lines.join("\n")
+}
+
 /// One notification per kind with items, breached first; several items of a
 /// kind become "N tickets at risk" with one body line each.
 fn group(mut items: Vec<Item>) -> Vec<Notification> {
@@ -574,11 +592,7 @@ fn group(mut items: Vec<Item>) -> Vec<Notification> {
         out.push(Notification {
             kind,
             title,
-            body: group
-                .iter()
-                .map(|i| i.line.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            body: body_lines(&group),
             ticket_ids,
             urgent: group.iter().any(|i| i.urgent),
         });
