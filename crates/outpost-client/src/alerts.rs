@@ -155,7 +155,7 @@ impl Store {
     pub fn sla_alerts(&self, limit: usize) -> StoreResult<SlaAlerts> {
         let me = self.current_agent();
         let sql = format!(
-            "SELECT id, number, title, sla_state, due_at FROM tickets INDEXED BY tickets_open_sla
+            "SELECT id, number, title, sla_state, due_at FROM tickets
              WHERE status IN ({}) AND sla_state IN (?1, ?2)
                AND (assignee_id = ?3 OR (assignee_id IS NULL AND priority <= ?4))
              ORDER BY due_at IS NULL, due_at, id",

@@ -33,7 +33,8 @@ export function NotificationsNotice() {
   return (
     <div className="notify-notice" role="alert" data-testid="notifications-unavailable">
       <span>
-        Desktop notifications are unavailable: <span className="notify-notice-reason">{reason}</span>. SLA alerts
+        Desktop notifications are unavailable:{' '}
+        <span className="notify-notice-reason">{reason.replace(/[.\s]+$/, '')}</span>. SLA alerts
         still show on the board.
       </span>
       <button type="button" className="button small" onClick={() => setDismissed(true)}>
