@@ -12,8 +12,8 @@ mod sync;
 mod tray;
 
 use outpost_client::Store;
-use tauri::Manager;
 use std::path::PathBuf;
+use tauri::Manager;
 
 /// The store file this run uses.
 pub fn store_path() -> PathBuf {

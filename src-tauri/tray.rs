@@ -42,7 +42,13 @@ fn menu(app: &AppHandle, a: &SlaAlerts) -> tauri::Result<Menu<tauri::Wry>> {
         menu.append(&item)?;
     }
     menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, SHOW, "Show Outpost", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        SHOW,
+        "Show Outpost",
+        true,
+        None::<&str>,
+    )?)?;
     menu.append(&MenuItem::with_id(app, QUIT, "Quit", true, None::<&str>)?)?;
     Ok(menu)
 }

@@ -119,25 +119,36 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
     // Let a duplicate (if any) arrive before counting.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let total = count("displayed") + count("history");
-    assert_eq!(count("displayed"), 1, "the Urgent notification stays on screen");
+    assert_eq!(
+        count("displayed"),
+        1,
+        "the Urgent notification stays on screen"
+    );
 
     // Clicking it (its default action) opens the ticket in the app.
     let c = &app.client;
     assert!(
-        c.find(Locator::Css("[data-testid=detail-panel]")).await.is_err(),
+        c.find(Locator::Css("[data-testid=detail-panel]"))
+            .await
+            .is_err(),
         "no ticket is open before the click"
     );
     dunstctl(&bus, &display, &["action", "0"]);
-    eventually(c, 15, "the detail panel shows the notified ticket", || async {
-        match c.find(Locator::Css("[data-testid=detail-panel]")).await {
-            Ok(panel) => panel
-                .text()
-                .await
-                .map(|t| t.contains("Printer offline in Lyon"))
-                .unwrap_or(false),
-            Err(_) => false,
-        }
-    })
+    eventually(
+        c,
+        15,
+        "the detail panel shows the notified ticket",
+        || async {
+            match c.find(Locator::Css("[data-testid=detail-panel]")).await {
+                Ok(panel) => panel
+                    .text()
+                    .await
+                    .map(|t| t.contains("Printer offline in Lyon"))
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        },
+    )
     .await;
     common::screenshot(c, "notification-opened-ticket").await;
     let _ = app.client.close().await;
@@ -178,19 +189,24 @@ async fn a_missing_notification_service_is_shown_once_and_is_not_fatal() {
     )
     .await;
     let c = &app.client;
-    eventually(c, 20, "the notice about unavailable notifications", || async {
-        match c
-            .find(Locator::Css("[data-testid=notifications-unavailable]"))
-            .await
-        {
-            Ok(n) => n
-                .text()
+    eventually(
+        c,
+        20,
+        "the notice about unavailable notifications",
+        || async {
+            match c
+                .find(Locator::Css("[data-testid=notifications-unavailable]"))
                 .await
-                .map(|t| t.starts_with("Desktop notifications are unavailable:"))
-                .unwrap_or(false),
-            Err(_) => false,
-        }
-    })
+            {
+                Ok(n) => n
+                    .text()
+                    .await
+                    .map(|t| t.starts_with("Desktop notifications are unavailable:"))
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        },
+    )
     .await;
     common::screenshot(c, "notifications-unavailable-app").await;
     let notices = c
@@ -214,9 +230,11 @@ async fn a_missing_notification_service_is_shown_once_and_is_not_fatal() {
     .await;
     // The app still works: the (empty) board is there.
     eventually(c, 10, "the board", || async {
-        c.find(Locator::XPath("//h1[starts-with(normalize-space(), 'Tickets')]"))
-            .await
-            .is_ok()
+        c.find(Locator::XPath(
+            "//h1[starts-with(normalize-space(), 'Tickets')]",
+        ))
+        .await
+        .is_ok()
     })
     .await;
     let _ = app.client.close().await;

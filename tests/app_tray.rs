@@ -79,11 +79,10 @@ fn item_property(bus: &str, dest: &str, name: &str) -> String {
 
 /// The quoted string of the first `string "..."` in dbus-send output.
 fn first_string(out: &str) -> Option<String> {
-    out.lines()
-        .find_map(|l| {
-            let i = l.find("string \"")?;
-            l[i + 8..].strip_suffix('"').map(str::to_owned)
-        })
+    out.lines().find_map(|l| {
+        let i = l.find("string \"")?;
+        l[i + 8..].strip_suffix('"').map(str::to_owned)
+    })
 }
 
 /// The menu as (item id, label) pairs, from the dbusmenu layout.
@@ -125,7 +124,8 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
         // An Urgent ticket of mine at risk (20 of its 30 minutes gone) and
         // one overdue; a Low unassigned one that is not listed.
         let clock = Arc::new(FixedClock::new(Utc::now() - Dur::minutes(40)));
-        let mut store = Store::open_with(&store_path, StoreOptions::with_clock(clock.clone())).unwrap();
+        let mut store =
+            Store::open_with(&store_path, StoreOptions::with_clock(clock.clone())).unwrap();
         let me = store.ensure_local_session().unwrap().agent.id;
         let mut create = |title: &str, priority, assignee| {
             store
@@ -207,16 +207,21 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
             "uint32:0",
         ],
     );
-    eventually(c, 15, "the detail panel shows the picked ticket", || async {
-        match c.find(Locator::Css("[data-testid=detail-panel]")).await {
-            Ok(panel) => panel
-                .text()
-                .await
-                .map(|t| t.contains("Printer offline in Lyon"))
-                .unwrap_or(false),
-            Err(_) => false,
-        }
-    })
+    eventually(
+        c,
+        15,
+        "the detail panel shows the picked ticket",
+        || async {
+            match c.find(Locator::Css("[data-testid=detail-panel]")).await {
+                Ok(panel) => panel
+                    .text()
+                    .await
+                    .map(|t| t.contains("Printer offline in Lyon"))
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        },
+    )
     .await;
     common::screenshot(c, "tray-opened-ticket").await;
     let _ = app.client.close().await;

@@ -66,8 +66,18 @@ pub fn notify_suite(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
+/// `OUTPOST_BENCH_APP=<path>`: time this app binary instead of building
+/// the release app (the report line says which build ran).
+const APP_VAR: &str = "OUTPOST_BENCH_APP";
+
 /// Builds the release app (the UI first: the app embeds `ui/dist`).
 fn release_app() -> Result<PathBuf> {
+    if let Some(app) = std::env::var_os(APP_VAR) {
+        let app = PathBuf::from(app);
+        ensure!(app.exists(), "{APP_VAR}: no app at {}", app.display());
+        eprintln!("notify suite: timing the app at {}", app.display());
+        return Ok(app);
+    }
     setup::build_ui()?;
     setup::run(setup::cmd(
         "cargo",
@@ -98,7 +108,14 @@ impl Session {
         let display = format!(":{n}");
         guards.push(Guard(
             Command::new("Xvfb")
-                .args([display.as_str(), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+                .args([
+                    display.as_str(),
+                    "-screen",
+                    "0",
+                    "1440x900x24",
+                    "-nolisten",
+                    "tcp",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -116,8 +133,7 @@ impl Session {
             .spawn()
             .context("dbus-daemon must be installed")?;
         let mut address = String::new();
-        BufReader::new(bus.stdout.take().context("dbus-daemon stdout")?)
-            .read_line(&mut address)?;
+        BufReader::new(bus.stdout.take().context("dbus-daemon stdout")?).read_line(&mut address)?;
         guards.push(Guard(bus));
         let bus = address.trim().to_owned();
         guards.push(Guard(
@@ -185,7 +201,9 @@ fn latency(b: &mut Bench, app: &Path, session: &Session) -> Result<()> {
         let mut store = Store::open_with(&store_path, StoreOptions::with_clock(clock.clone()))?;
         let me = store.ensure_local_session()?.agent.id;
         for (i, t) in at_risk.iter().enumerate() {
-            clock.set(chrono::DateTime::from_timestamp_millis(t - AT_RISK_AFTER_MS).context("time")?);
+            clock.set(
+                chrono::DateTime::from_timestamp_millis(t - AT_RISK_AFTER_MS).context("time")?,
+            );
             store.create_ticket(NewTicket {
                 title: format!("Latency probe {i:02}"),
                 description: String::new(),
@@ -242,7 +260,8 @@ fn latency(b: &mut Bench, app: &Path, session: &Session) -> Result<()> {
     });
     std::thread::sleep(Duration::from_millis(300));
     let _app = session.launch(app, &store_path)?;
-    let deadline = Instant::now() + Duration::from_millis((at_risk[TICKETS - 1] - now_ms()).max(0) as u64)
+    let deadline = Instant::now()
+        + Duration::from_millis((at_risk[TICKETS - 1] - now_ms()).max(0) as u64)
         + Duration::from_secs(15);
     loop {
         let got: std::collections::BTreeSet<usize> =
@@ -266,10 +285,21 @@ fn latency(b: &mut Bench, app: &Path, session: &Session) -> Result<()> {
         })
         .collect();
     for (i, m) in ms.iter().enumerate() {
-        ensure!(*m >= 0.0, "probe {i} notified {m} ms before its at-risk instant");
+        ensure!(
+            *m >= 0.0,
+            "probe {i} notified {m} ms before its at-risk instant"
+        );
     }
-    let displayed: usize = session.dunstctl(&["count", "displayed"]).trim().parse().unwrap_or(0);
-    let history: usize = session.dunstctl(&["count", "history"]).trim().parse().unwrap_or(0);
+    let displayed: usize = session
+        .dunstctl(&["count", "displayed"])
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    let history: usize = session
+        .dunstctl(&["count", "history"])
+        .trim()
+        .parse()
+        .unwrap_or(0);
     ensure!(
         displayed + history >= TICKETS,
         "dunst holds {} notifications, expected {TICKETS}",
@@ -325,6 +355,11 @@ fn idle_cpu(b: &mut Bench, app: &Path, session: &Session) -> Result<()> {
         let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
     }
     std::fs::copy(&b.store_path, &copy)?;
+    // The working store may hold committed pages only in its write-ahead log.
+    let wal = PathBuf::from(format!("{}-wal", b.store_path.display()));
+    if wal.exists() {
+        std::fs::copy(&wal, format!("{}-wal", copy.display()))?;
+    }
     let app = session.launch(app, &copy)?;
     let pid = app.0.id();
     // Start-up: the first pass re-evaluates every ticket whose next SLA
@@ -338,7 +373,7 @@ fn idle_cpu(b: &mut Bench, app: &Path, session: &Session) -> Result<()> {
         std::fs::metadata(format!("/proc/{pid}")).is_ok(),
         "the app exited during the idle measurement"
     );
-    let ms = (after - before) as f64 / ticks_per_s * 1000.0;
+    let ms = after.saturating_sub(before) as f64 / ticks_per_s * 1000.0;
     b.record(Figure::Timing {
         name: "idle_app_cpu_60s".into(),
         n: b.n,

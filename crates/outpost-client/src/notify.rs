@@ -26,9 +26,9 @@
 use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
 use crate::store::{Store, meta_get, meta_set};
-use outpost_core::sync::MutationOp;
 use chrono::{DateTime, Utc};
 use outpost_core::sla::{DEFAULT_CALENDAR_ID, SlaSnapshot};
+use outpost_core::sync::MutationOp;
 use outpost_core::{AgentId, Priority, SlaState, Status, TicketId, TicketNumber};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};

@@ -104,7 +104,10 @@ fn one_pass_gives_the_transitions_and_the_notifications_from_one_reevaluation() 
     let id = f.create("Printer offline in Lyon", Priority::High, Some(ANA));
     let prefs = NotificationPrefs::default();
     let (transitions, notes) = f.store.notification_pass(&prefs).unwrap();
-    assert!(transitions.is_empty() && notes.is_empty(), "nothing at creation");
+    assert!(
+        transitions.is_empty() && notes.is_empty(),
+        "nothing at creation"
+    );
     // High: 1 business hour of first response, at risk 15 minutes before.
     f.clock.set(paris(2, 10, 46));
     let (transitions, notes) = f.store.notification_pass(&prefs).unwrap();
@@ -142,7 +145,11 @@ fn a_snoozed_notification_comes_back_15_minutes_later_even_after_a_restart() {
     );
     f.clock.set(paris(2, 11, 1));
     let (_, again) = f.store.notification_pass(&prefs).unwrap();
-    assert_eq!(again.len(), 2, "the breach and the snoozed alert: {again:?}");
+    assert_eq!(
+        again.len(),
+        2,
+        "the breach and the snoozed alert: {again:?}"
+    );
     assert_eq!(again[0].kind, NotificationKind::Breached);
     assert_eq!(again[1], notes[0], "the snoozed notification as it was");
     let (_, none) = f.store.notification_pass(&prefs).unwrap();
@@ -201,21 +208,36 @@ fn the_tray_counts_at_risk_and_overdue_tickets_most_urgent_first() {
     f.create("Ben's urgent", Priority::Urgent, Some(BEN));
     // Urgent (24/7): at risk 10:15, overdue 10:30. High: at risk 10:45, due 11:00.
     f.clock.set(paris(2, 10, 50));
-    f.store.notification_pass(&NotificationPrefs::default()).unwrap();
+    f.store
+        .notification_pass(&NotificationPrefs::default())
+        .unwrap();
     let a = f.store.sla_alerts(5).unwrap();
     assert_eq!((a.overdue, a.at_risk), (1, 1), "{a:?}");
     assert_eq!(a.summary(), "1 overdue, 1 at risk");
     let ids: Vec<_> = a.top.iter().map(|t| t.id).collect();
-    assert_eq!(ids, vec![urgent, mine], "most overdue first, then earliest due");
+    assert_eq!(
+        ids,
+        vec![urgent, mine],
+        "most overdue first, then earliest due"
+    );
     assert_eq!(a.top[0].label(), "TKT-001 · overdue · Server room flooded");
-    assert_eq!(a.top[1].label(), "TKT-002 · at risk · Printer offline in Lyon");
+    assert_eq!(
+        a.top[1].label(),
+        "TKT-002 · at risk · Printer offline in Lyon"
+    );
 
     f.clock.set(paris(2, 11, 5));
-    f.store.notification_pass(&NotificationPrefs::default()).unwrap();
+    f.store
+        .notification_pass(&NotificationPrefs::default())
+        .unwrap();
     let a = f.store.sla_alerts(1).unwrap();
     assert_eq!((a.overdue, a.at_risk), (2, 0));
     assert_eq!(a.summary(), "2 overdue");
-    assert_eq!(a.top.len(), 1, "the limit applies to the list, not the counts");
+    assert_eq!(
+        a.top.len(),
+        1,
+        "the limit applies to the list, not the counts"
+    );
     assert_eq!(a.top[0].label(), "TKT-001 · overdue · Server room flooded");
 }
 

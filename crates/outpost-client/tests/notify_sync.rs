@@ -98,7 +98,9 @@ impl Device {
 
     fn pending(&self) -> Vec<outpost_client::Notification> {
         let mut s = self.s();
-        s.notification_pass(&NotificationPrefs::default()).unwrap().1
+        s.notification_pass(&NotificationPrefs::default())
+            .unwrap()
+            .1
     }
 
     fn marks(&self) -> i64 {
@@ -184,7 +186,11 @@ async fn marks_reach_the_agents_other_devices_only(server: &Server) {
     phone.sync().await;
     laptop.sync().await;
     assert!(laptop.pending().is_empty(), "still only once on the laptop");
-    assert_eq!(laptop.s().outbox_len().unwrap(), 0, "every mark was accepted");
+    assert_eq!(
+        laptop.s().outbox_len().unwrap(),
+        0,
+        "every mark was accepted"
+    );
     assert_eq!(phone.s().outbox_len().unwrap(), 0, "the phone's mark too");
 }
 
@@ -207,7 +213,8 @@ async fn marks_reach_the_agents_other_devices_only_postgres() {
     let (a2, n2) = (admin.clone(), name.clone());
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&a2, postgres::NoTls).expect("connect");
-        c.batch_execute(&format!("CREATE DATABASE {n2}")).expect("create db");
+        c.batch_execute(&format!("CREATE DATABASE {n2}"))
+            .expect("create db");
     })
     .join()
     .unwrap();

@@ -6,8 +6,8 @@
 //! `mention` or `assigned`; `key` names the instance (the SLA instant in ms,
 //! a comment id, a history event id). Marks are append-only and idempotent.
 
-use crate::ids::{AgentId, TicketId};
 use crate::error::ValidationError;
+use crate::ids::{AgentId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
