@@ -10,7 +10,7 @@
 mod common;
 
 use chrono::{Duration as Dur, Utc};
-use common::{Guard, eventually, launch_with_env};
+use common::{Guard, display, eventually, launch_with_env};
 use fantoccini::Locator;
 use outpost_client::{FixedClock, Store, StoreOptions};
 use outpost_core::{NewTicket, Priority};
@@ -40,6 +40,8 @@ fn dbus_send(bus: &str, args: &[&str]) -> String {
     let out = Command::new("dbus-send")
         .arg(format!("--bus={bus}"))
         .arg("--print-reply")
+        // WebKit's helper processes do not answer: do not wait 25 s on each.
+        .arg("--reply-timeout=2000")
         .args(args)
         .output()
         .expect("dbus-send must be installed");
@@ -145,8 +147,13 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
         clock.set(Utc::now() - Dur::minutes(20));
         create("Printer offline in Lyon", Priority::Urgent, Some(me));
     }
+    let (display, _xvfb) = display();
     let (bus, _bus) = session_bus();
-    let app = launch_with_env(&store_path, &[("DBUS_SESSION_BUS_ADDRESS", &bus)]).await;
+    let app = launch_with_env(
+        &store_path,
+        &[("DBUS_SESSION_BUS_ADDRESS", &bus), ("DISPLAY", &display)],
+    )
+    .await;
     let c = &app.client;
 
     // Find the connection exporting the tray item, and its label.
@@ -224,5 +231,48 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
     )
     .await;
     common::screenshot(c, "tray-opened-ticket").await;
+
+    // Settings > Notifications in the real window: keep in tray, saved.
+    let click = |xpath: &'static str| async move {
+        c.find(Locator::XPath(xpath))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    };
+    click("//nav//button[normalize-space()='Settings']").await;
+    click("//nav[@aria-label='Settings sections']//button[normalize-space()='Notifications']")
+        .await;
+    eventually(c, 10, "the notification settings", || async {
+        c.find(Locator::Css("#pref-keepInTray")).await.is_ok()
+    })
+    .await;
+    click("//*[@id='pref-keepInTray']").await;
+    click("//button[normalize-space()='Save']").await;
+    eventually(c, 10, "the settings are saved", || async {
+        match c.find(Locator::Css(".saved-note")).await {
+            Ok(n) => n
+                .text()
+                .await
+                .is_ok_and(|t| t == "Notification settings saved."),
+            Err(_) => false,
+        }
+    })
+    .await;
+    // The whole virtual screen, as a person would see it.
+    let shot = common::artifacts().join("settings-notifications-window.png");
+    let status = Command::new("import")
+        .args(["-display", &display, "-window", "root"])
+        .arg(&shot)
+        .status()
+        .expect("ImageMagick import must be installed");
+    assert!(status.success(), "import -window root failed");
     let _ = app.client.close().await;
+    let saved = Store::open(&store_path)
+        .unwrap()
+        .notification_prefs()
+        .unwrap();
+    assert!(saved.keep_in_tray, "the setting is in the store");
+    assert!(saved.my_tickets, "the others kept their values");
 }
