@@ -21,6 +21,9 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "sync_now",
+    "get_notification_prefs",
+    "save_notification_prefs",
+    "get_notification_problem",
 ];
 
 fn main() {

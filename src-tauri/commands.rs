@@ -175,5 +175,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::sign_in,
         crate::sync::sign_out,
         crate::sync::sync_now,
+        crate::notify::get_notification_prefs,
+        crate::notify::save_notification_prefs,
+        crate::notify::get_notification_problem,
     ]
 }

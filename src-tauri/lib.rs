@@ -9,9 +9,11 @@ mod notify;
 mod sla_timer;
 mod state;
 mod sync;
+mod tray;
 
 use outpost_client::Store;
 use std::path::PathBuf;
+use tauri::Manager;
 
 /// The store file this run uses.
 pub fn store_path() -> PathBuf {
@@ -48,7 +50,17 @@ pub fn run() {
         .manage(state::AppState::new(store))
         .manage(sync::SyncState::default())
         .invoke_handler(commands::handler())
+        .on_window_event(|window, event| {
+            // Keep in tray: closing only hides the window.
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event
+                && tray::keep_in_tray(window.app_handle())
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+        })
         .setup(|app| {
+            tray::create(app.handle());
             sla_timer::spawn(app.handle().clone());
             sync::resume(app.handle());
             Ok(())

@@ -1,7 +1,11 @@
 //! A real notification from the real app: a D-Bus session with the dunst
 //! notification daemon under Xvfb, a store with an Urgent ticket assigned to
 //! the signed-in agent that becomes at risk a few seconds after launch; dunst
-//! must receive exactly one notification, on time, with the expected text.
+//! must receive exactly one notification, on time, with the expected text;
+//! invoking its default action (`dunstctl action 0`, as a click does) brings
+//! the app forward with that ticket open in the detail panel. Without any
+//! D-Bus session the app still runs and says once that notifications are
+//! unavailable.
 //!
 //! Needs `dbus-daemon`, `dunst`/`dunstctl`, `Xvfb`, `tauri-driver` (all
 //! installed by `cargo xtask test`).
@@ -9,7 +13,8 @@
 mod common;
 
 use chrono::{Duration as Dur, Utc};
-use common::{Guard, display, launch_with_env};
+use common::{Guard, display, eventually, launch_with_env};
+use fantoccini::Locator;
 use outpost_client::{FixedClock, Store, StoreOptions};
 use outpost_core::{NewTicket, Priority};
 use std::io::{BufRead, BufReader};
@@ -113,8 +118,40 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
     let late = Utc::now() - at_risk_at;
     // Let a duplicate (if any) arrive before counting.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let _ = app.client.close().await;
     let total = count("displayed") + count("history");
+    assert_eq!(
+        count("displayed"),
+        1,
+        "the Urgent notification stays on screen"
+    );
+
+    // Clicking it (its default action) opens the ticket in the app.
+    let c = &app.client;
+    assert!(
+        c.find(Locator::Css("[data-testid=detail-panel]"))
+            .await
+            .is_err(),
+        "no ticket is open before the click"
+    );
+    dunstctl(&bus, &display, &["action", "0"]);
+    eventually(
+        c,
+        15,
+        "the detail panel shows the notified ticket",
+        || async {
+            match c.find(Locator::Css("[data-testid=detail-panel]")).await {
+                Ok(panel) => panel
+                    .text()
+                    .await
+                    .map(|t| t.contains("Printer offline in Lyon"))
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        },
+    )
+    .await;
+    common::screenshot(c, "notification-opened-ticket").await;
+    let _ = app.client.close().await;
     // Urgent notifications stay on screen; closing moves them to history.
     dunstctl(&bus, &display, &["close-all"]);
     let history = dunstctl(&bus, &display, &["history"]);
@@ -135,4 +172,70 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
         late < Dur::seconds(5),
         "the notification came {late} after the at-risk instant"
     );
+}
+
+/// No D-Bus session at all: the app starts, works, and shows once that
+/// desktop notifications are unavailable, with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_notification_service_is_shown_once_and_is_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store_path = tmp.path().join("outpost.db");
+    let app = launch_with_env(
+        &store_path,
+        &[(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/outpost-test-bus",
+        )],
+    )
+    .await;
+    let c = &app.client;
+    eventually(
+        c,
+        20,
+        "the notice about unavailable notifications",
+        || async {
+            match c
+                .find(Locator::Css("[data-testid=notifications-unavailable]"))
+                .await
+            {
+                Ok(n) => n
+                    .text()
+                    .await
+                    .map(|t| t.starts_with("Desktop notifications are unavailable:"))
+                    .unwrap_or(false),
+                Err(_) => false,
+            }
+        },
+    )
+    .await;
+    common::screenshot(c, "notifications-unavailable-app").await;
+    let notices = c
+        .find_all(Locator::Css("[data-testid=notifications-unavailable]"))
+        .await
+        .unwrap();
+    assert_eq!(notices.len(), 1, "shown once");
+    c.find(Locator::XPath(
+        "//*[@data-testid='notifications-unavailable']//button[normalize-space()='Dismiss']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually(c, 5, "the notice is dismissed", || async {
+        c.find(Locator::Css("[data-testid=notifications-unavailable]"))
+            .await
+            .is_err()
+    })
+    .await;
+    // The app still works: the (empty) board is there.
+    eventually(c, 10, "the board", || async {
+        c.find(Locator::XPath(
+            "//h1[starts-with(normalize-space(), 'Tickets')]",
+        ))
+        .await
+        .is_ok()
+    })
+    .await;
+    let _ = app.client.close().await;
 }

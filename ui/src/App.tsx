@@ -4,7 +4,10 @@
 //! sign-out, and opens a ticket asked for from the sync popover.
 
 import { useCallback, useEffect, useState } from 'react';
-import { getSession, signOut, toIpcError, type Session } from './ipc';
+import { getSession, signOut, toIpcError, type OpenTarget, type Session } from './ipc';
+import { clearedFilters, loadFilters, saveFilters } from './lib/filters';
+import { useOpenTargets } from './lib/openTargets';
+import { NotificationsNotice } from './components/NotificationsNotice';
 import { SessionContext } from './lib/session';
 import { useSyncStatus } from './lib/sync';
 import { useNow } from './lib/hooks';
@@ -15,6 +18,7 @@ import { ServerConnection } from './components/ServerConnection';
 import { SyncIndicator } from './components/SyncIndicator';
 
 const SERVER_SECTION = 'server';
+const NOTIFICATIONS_SECTION = 'notifications';
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -31,6 +35,22 @@ export function App() {
       .then(setSession)
       .catch((e) => setError(toIpcError(e).message));
   }, []);
+
+  // A notification click or a tray pick: open the ticket, or the board
+  // filtered to At Risk / Overdue (a grouped notification).
+  useOpenTargets(
+    useCallback((t: OpenTarget) => {
+      if (t.kind === 'ticket') {
+        setView({ view: 'tickets' });
+        setOpenRequest((r) => ({ id: t.ticketId, n: (r?.n ?? 0) + 1 }));
+      } else {
+        saveFilters({ ...clearedFilters(loadFilters()), sla: t.sla });
+        setView({ view: 'tickets' });
+        setOpenRequest(null);
+        setEpoch((x) => x + 1);
+      }
+    }, []),
+  );
 
   const reloadSession = useCallback(async () => {
     try {
@@ -69,10 +89,19 @@ export function App() {
     setOpenRequest(null);
   };
   const settingsPage: SettingsPage | null =
-    view.view !== 'settings' ? null : !view.section ? 'sla' : view.section === SERVER_SECTION ? 'server' : null;
+    view.view !== 'settings'
+      ? null
+      : !view.section
+        ? 'sla'
+        : view.section === SERVER_SECTION
+          ? 'server'
+          : view.section === NOTIFICATIONS_SECTION
+            ? 'notifications'
+            : null;
   return (
     <SessionContext.Provider value={session}>
       <div className="app">
+        <NotificationsNotice />
         <Sidebar
           view={view.view}
           onNavigate={(v) => navigate(v)}
@@ -96,7 +125,9 @@ export function App() {
         ) : settingsPage ? (
           <SettingsView
             page={settingsPage}
-            onPage={(p) => navigate('settings', p === 'server' ? SERVER_SECTION : undefined)}
+            onPage={(p) =>
+              navigate('settings', p === 'server' ? SERVER_SECTION : p === 'notifications' ? NOTIFICATIONS_SECTION : undefined)
+            }
             serverPage={
               <ServerConnection status={sync.status} onSignedIn={() => void reloadSession()} onSignOut={doSignOut} />
             }

@@ -77,6 +77,25 @@ export type SyncStatus = {
   conflicts: SyncConflict[];
 };
 
+/** What the agent wants to hear about (Settings > Notifications); stored on this device. */
+export type NotificationPrefs = {
+  /** SLA alerts for tickets assigned to me. */
+  myTickets: boolean;
+  /** SLA alerts for unassigned Urgent and High tickets. */
+  unassignedUrgentHigh: boolean;
+  /** Outside the business calendar, only Urgent tickets alert. */
+  quietOutsideBusinessHours: boolean;
+  /** Comments that @mention me. */
+  mentions: boolean;
+  /** Tickets assigned to me by someone else. */
+  assignments: boolean;
+  /** Closing the window keeps Outpost running in the tray. */
+  keepInTray: boolean;
+};
+
+/** What a notification (or the tray) asks the UI to open. */
+export type OpenTarget = { kind: 'ticket'; ticketId: string } | { kind: 'board'; sla: 'at_risk' | 'overdue' };
+
 /** Everything the UI can ask of the desktop shell. */
 export interface Backend {
   getSession(): Promise<Session>;
@@ -108,6 +127,15 @@ export interface Backend {
   syncNow(): Promise<SyncStatus>;
   /** Calls `handler` with the status after every sync attempt (`sync-status`). */
   onSyncStatus(handler: (s: SyncStatus) => void): Promise<() => void>;
+  getNotificationPrefs(): Promise<NotificationPrefs>;
+  /** `invalid_value` on a malformed value. */
+  saveNotificationPrefs(prefs: NotificationPrefs): Promise<NotificationPrefs>;
+  /** Why desktop notifications cannot be shown; `null` when they can (as far as known). */
+  getNotificationProblem(): Promise<string | null>;
+  /** Calls `handler` with the reason when notifications turn out unavailable (`notifications-unavailable`). */
+  onNotificationsUnavailable(handler: (reason: string) => void): Promise<() => void>;
+  /** Calls `handler` when a notification or the tray asks to open something (`open-target`). */
+  onOpenTarget(handler: (t: OpenTarget) => void): Promise<() => void>;
 }
 
 /** A failed call, with the stable `code` the UI branches on. */
@@ -182,6 +210,17 @@ export function tauriBackend(): Backend {
     async onSyncStatus(handler) {
       const { listen } = await import('@tauri-apps/api/event');
       return listen<SyncStatus>('sync-status', (e) => handler(e.payload));
+    },
+    getNotificationPrefs: () => call('get_notification_prefs'),
+    saveNotificationPrefs: (prefs) => call('save_notification_prefs', { prefs }),
+    getNotificationProblem: () => call('get_notification_problem'),
+    async onNotificationsUnavailable(handler) {
+      const { listen } = await import('@tauri-apps/api/event');
+      return listen<string>('notifications-unavailable', (e) => handler(e.payload));
+    },
+    async onOpenTarget(handler) {
+      const { listen } = await import('@tauri-apps/api/event');
+      return listen<OpenTarget>('open-target', (e) => handler(e.payload));
     },
   };
 }
@@ -271,3 +310,9 @@ export const signIn = (serverUrl: string, email: string, password: string) =>
 export const signOut = () => wrap(() => be().signOut());
 export const syncNow = () => wrap(() => be().syncNow());
 export const onSyncStatus = (handler: (s: SyncStatus) => void) => wrap(() => be().onSyncStatus(handler));
+export const getNotificationPrefs = () => wrap(() => be().getNotificationPrefs());
+export const saveNotificationPrefs = (prefs: NotificationPrefs) => wrap(() => be().saveNotificationPrefs(prefs));
+export const getNotificationProblem = () => wrap(() => be().getNotificationProblem());
+export const onNotificationsUnavailable = (handler: (reason: string) => void) =>
+  wrap(() => be().onNotificationsUnavailable(handler));
+export const onOpenTarget = (handler: (t: OpenTarget) => void) => wrap(() => be().onOpenTarget(handler));

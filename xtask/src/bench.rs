@@ -40,13 +40,18 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("export_csv_all", 1000.0),
     ("sla_evaluate_all", 50.0),
     ("sla_next_change", 0.05),
+    ("notify_latency", 2000.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
 
 /// Every suite, in report order. Add yours here.
-pub const SUITES: &[(&str, Suite)] = &[("store", store_suite), ("sla", sla_suite)];
+pub const SUITES: &[(&str, Suite)] = &[
+    ("store", store_suite),
+    ("sla", sla_suite),
+    ("notify", crate::bench_notify::notify_suite),
+];
 
 /// One measured number.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,7 +200,7 @@ impl Bench {
 /// figure); such a run does not write `BENCHMARKS.md`.
 const ONLY_VAR: &str = "OUTPOST_BENCH_ONLY";
 
-fn selected(name: &str) -> bool {
+pub(crate) fn selected(name: &str) -> bool {
     match std::env::var(ONLY_VAR) {
         Ok(only) => only.split(',').any(|o| o.trim() == name),
         Err(_) => true,

@@ -16,6 +16,7 @@
 
 mod bench;
 mod bundle;
+mod bench_notify;
 mod setup;
 
 use anyhow::{Context, Result, bail};

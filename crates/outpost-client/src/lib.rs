@@ -5,6 +5,7 @@
 //! No Tauri dependency: the desktop shell calls [`Store`] methods one-to-one
 //! and maps [`StoreError`] to `{code, message}` with `ErrorDto::from`.
 
+pub mod alerts;
 pub mod clock;
 pub mod demo;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod notify;
 pub mod store;
 pub mod sync;
 
+pub use alerts::{AlertTicket, SlaAlerts};
 pub use clock::{Clock, FixedClock, IdSource, SystemClock};
 pub use error::{StoreError, StoreResult};
 pub use notify::{Notification, NotificationKind, NotificationPrefs};

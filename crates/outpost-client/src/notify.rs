@@ -28,6 +28,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::store::{Store, meta_get, meta_set};
 use chrono::{DateTime, Utc};
 use outpost_core::sla::{DEFAULT_CALENDAR_ID, SlaSnapshot};
+use outpost_core::sync::MutationOp;
 use outpost_core::{AgentId, Priority, SlaState, Status, TicketId, TicketNumber};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,12 @@ pub struct NotificationPrefs {
     pub unassigned_urgent_high: bool,
     /// No alerts outside the workspace's business calendar, except Urgent.
     pub quiet_outside_business_hours: bool,
+    /// Comments by others that @mention the agent.
+    pub mentions: bool,
+    /// Tickets assigned to the agent by someone else.
+    pub assignments: bool,
+    /// Closing the window keeps the app running in the tray.
+    pub keep_in_tray: bool,
 }
 
 impl Default for NotificationPrefs {
@@ -53,6 +60,9 @@ impl Default for NotificationPrefs {
             my_tickets: true,
             unassigned_urgent_high: true,
             quiet_outside_business_hours: true,
+            mentions: true,
+            assignments: true,
+            keep_in_tray: false,
         }
     }
 }
@@ -91,7 +101,7 @@ impl NotificationKind {
 }
 
 /// One OS notification, possibly grouping several transitions of one kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
     pub kind: NotificationKind,
@@ -214,7 +224,26 @@ impl Store {
     /// sleep until a store change). May be in the past if re-evaluation is
     /// behind; [`Store::pending_notifications`] catches it up.
     pub fn next_notification_check(&self) -> StoreResult<Option<DateTime<Utc>>> {
-        self.next_sla_change()
+        let sla = self.next_sla_change()?;
+        let snooze = crate::alerts::next_snooze(self.conn())?;
+        Ok(match (sla, snooze) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    /// One scheduler pass: applies the passage of time once
+    /// ([`Store::reevaluate_sla`]) and returns its transitions (for the UI)
+    /// with the notifications due now ([`Store::pending_notifications`]
+    /// without a second re-evaluation), snoozed ones that came due last.
+    pub fn notification_pass(
+        &mut self,
+        prefs: &NotificationPrefs,
+    ) -> StoreResult<(Vec<crate::SlaTransition>, Vec<Notification>)> {
+        let transitions = self.reevaluate_sla()?;
+        let mut notes = self.due_notifications(prefs)?;
+        notes.extend(crate::alerts::take_due_snoozes(self)?);
+        Ok((transitions, notes))
     }
 
     /// The notifications due at the clock's now, each transition at most once:
@@ -232,6 +261,14 @@ impl Store {
         // scan below reads instants, so it does not depend on who else called
         // `reevaluate_sla` and consumed its transitions.
         self.reevaluate_sla()?;
+        self.due_notifications(prefs)
+    }
+
+    /// [`Store::pending_notifications`] on states already re-evaluated. The
+    /// marks are written, and queued for the agent's other devices (one
+    /// `mark_notified` mutation each), in the same transaction that finds
+    /// them.
+    fn due_notifications(&mut self, prefs: &NotificationPrefs) -> StoreResult<Vec<Notification>> {
         let now = self.now();
         let me = self.current_agent();
         let sla = self.sla_config();
@@ -242,24 +279,62 @@ impl Store {
                 .iter()
                 .find(|c| c.id == DEFAULT_CALENDAR_ID)
                 .is_some_and(|c| !c.calendar.is_open(now));
+        if me.is_some() {
+            return self.write(|ctx| {
+                let (kept, marks) = scan_and_mark(ctx.tx, prefs, me, now, quiet)?;
+                for (kind, key, ticket_id) in marks {
+                    ctx.outbox(&MutationOp::MarkNotified {
+                        kind: kind.code().to_owned(),
+                        key,
+                        ticket_id,
+                        notified_at: now,
+                    })?;
+                }
+                Ok(group(kept))
+            });
+        }
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let since = match meta_get(&tx, META_SINCE)? {
+        let (kept, _) = scan_and_mark(&tx, prefs, me, now, quiet)?;
+        tx.commit()?;
+        Ok(group(kept))
+    }
+}
+
+/// A transition handled in a pass: (kind, key, ticket).
+type Mark = (NotificationKind, String, TicketId);
+
+/// Finds the unhandled transitions at `now`, marks them handled and returns
+/// the ones to show with every mark written.
+fn scan_and_mark(
+    tx: &Connection,
+    prefs: &NotificationPrefs,
+    me: Option<AgentId>,
+    now: DateTime<Utc>,
+    quiet: bool,
+) -> StoreResult<(Vec<Item>, Vec<Mark>)> {
+    {
+        let since = match meta_get(tx, META_SINCE)? {
             Some(s) => s
                 .parse::<i64>()
                 .map_err(|_| StoreError::Corrupt("unreadable notify_since in meta table".into()))?,
             None => {
-                ensure_since(&tx, now)?;
+                ensure_since(tx, now)?;
                 to_ms(now)
             }
         };
-        let mut items = sla_items(&tx, prefs, me, now, since)?;
+        let mut items = sla_items(tx, prefs, me, now, since)?;
         if let Some(me) = me {
-            items.extend(mention_items(&tx, me, since)?);
-            items.extend(assignment_items(&tx, me, since)?);
+            if prefs.mentions {
+                items.extend(mention_items(tx, me, since)?);
+            }
+            if prefs.assignments {
+                items.extend(assignment_items(tx, me, since)?);
+            }
         }
         let mut kept = Vec::new();
+        let mut marks = Vec::new();
         {
             let mut mark = tx.prepare_cached(
                 "INSERT OR IGNORE INTO notified (kind, key, ticket_id, notified_at, delivered)
@@ -274,13 +349,13 @@ impl Store {
                     to_ms(now),
                     deliver
                 ])?;
+                marks.push((item.kind, item.key.clone(), item.ticket));
                 if deliver {
                     kept.push(item);
                 }
             }
         }
-        tx.commit()?;
-        Ok(group(kept))
+        Ok((kept, marks))
     }
 }
 
@@ -474,6 +549,24 @@ fn assignment_items(conn: &Connection, me: AgentId, since: i64) -> StoreResult<V
     Ok(out)
 }
 
+/// Most lines in one notification's body; the rest are counted.
+pub const MAX_BODY_LINES: usize = 5;
+
+/// One line per item, at most [`MAX_BODY_LINES`], then "… and N more".
+fn body_lines(items: &[&Item]) -> String {
+    let mut lines: Vec<&str> = items
+        .iter()
+        .take(MAX_BODY_LINES)
+        .map(|i| i.line.as_str())
+        .collect();
+    let more = items.len().saturating_sub(MAX_BODY_LINES);
+    let tail = format!("… and {more} more");
+    if more > 0 {
+        lines.push(&tail);
+    }
+    lines.join("\n")
+}
+
 /// One notification per kind with items, breached first; several items of a
 /// kind become "N tickets at risk" with one body line each.
 fn group(mut items: Vec<Item>) -> Vec<Notification> {
@@ -499,11 +592,7 @@ fn group(mut items: Vec<Item>) -> Vec<Notification> {
         out.push(Notification {
             kind,
             title,
-            body: group
-                .iter()
-                .map(|i| i.line.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            body: body_lines(&group),
             ticket_ids,
             urgent: group.iter().any(|i| i.urgent),
         });

@@ -11,6 +11,7 @@ import { getSlaSettings, saveSlaSettings, toIpcError } from '../ipc';
 import { useSession } from '../lib/session';
 import { DAYS, DAY_LABEL, settingsProblems, type Problem } from '../lib/slaRules';
 import { CalendarEditor, PolicyEditor } from './SlaEditors';
+import { NotificationSettings } from './NotificationSettings';
 
 function uniqueId(base: string, taken: Set<string>): string {
   for (let n = 1; ; n++) {
@@ -19,9 +20,13 @@ function uniqueId(base: string, taken: Set<string>): string {
   }
 }
 
-export type SettingsPage = 'sla' | 'server';
+export type SettingsPage = 'sla' | 'server' | 'notifications';
 
-const PAGE_LABEL: Record<SettingsPage, string> = { sla: 'SLA policies', server: 'Server connection' };
+const PAGE_LABEL: Record<SettingsPage, string> = {
+  sla: 'SLA policies',
+  server: 'Server connection',
+  notifications: 'Notifications',
+};
 
 type Props = {
   page?: SettingsPage;
@@ -31,7 +36,7 @@ type Props = {
 };
 
 export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
-  const pages: SettingsPage[] = serverPage ? ['sla', 'server'] : ['sla'];
+  const pages: SettingsPage[] = serverPage ? ['sla', 'server', 'notifications'] : ['sla', 'notifications'];
   return (
     <main className="settings" aria-labelledby="settings-title">
       <header className="settings-head">
@@ -50,7 +55,7 @@ export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
           ))}
         </nav>
       </header>
-      {page === 'server' && serverPage ? serverPage : <SlaPage />}
+      {page === 'server' && serverPage ? serverPage : page === 'notifications' ? <NotificationSettings /> : <SlaPage />}
     </main>
   );
 }

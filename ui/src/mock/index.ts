@@ -34,7 +34,16 @@ import type {
   TicketPatch,
   TicketQuery,
 } from '../bindings';
-import { IpcError, type Backend, type Session, type SyncConflict, type SyncStatus } from '../ipc';
+import {
+  IpcError,
+  type Backend,
+  type NotificationPrefs,
+  type OpenTarget,
+  type Session,
+  type SyncConflict,
+  type SyncStatus,
+} from '../ipc';
+import { DEFAULT_NOTIFICATION_PREFS } from '../lib/notifications';
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
 import { parseUrl } from '../lib/sync';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
@@ -59,6 +68,8 @@ export type MockOptions = {
   syncMs?: number;
   /** Delay before the background sync pushes a change (default 1500 ms). */
   autoSyncMs?: number;
+  /** Desktop notifications unavailable, with this reason (`?notify=off`). */
+  notificationProblem?: string;
 };
 
 export const MOCK_SERVER_URL = 'http://127.0.0.1:7878';
@@ -74,6 +85,12 @@ export type MockBackend = Backend & {
   readonly sla: SlaSettings;
   /** Makes the mock server reachable or not (the next sync succeeds or fails). */
   setServerReachable(reachable: boolean): void;
+  /** The notification settings as saved. */
+  readonly notificationPrefs: NotificationPrefs;
+  /** Acts like the shell after a notification click or a tray pick. */
+  emitOpenTarget(t: OpenTarget): void;
+  /** Acts like the shell finding no notification service. */
+  emitNotificationsUnavailable(reason: string): void;
 };
 
 export function mockOptionsFromUrl(search: string): MockOptions {
@@ -88,6 +105,8 @@ export function mockOptionsFromUrl(search: string): MockOptions {
     latencyMs: latency !== null && /^\d+$/.test(latency) ? Number(latency) : undefined,
     aiInsights: p.get('ai') === '1',
     sync: sync === 'local' || sync === 'offline' || sync === 'online' ? sync : undefined,
+    notificationProblem:
+      p.get('notify') === 'off' ? 'org.freedesktop.Notifications was not provided by any .service files' : undefined,
   };
 }
 
@@ -177,6 +196,10 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
 
   // --- Sync with the (pretend) server ---
   const syncListeners = new Set<(s: SyncStatus) => void>();
+  let notificationPrefs: NotificationPrefs = { ...DEFAULT_NOTIFICATION_PREFS };
+  let notificationProblem: string | null = opts.notificationProblem ?? null;
+  const problemListeners = new Set<(reason: string) => void>();
+  const openListeners = new Set<(t: OpenTarget) => void>();
   const syncMs = opts.syncMs ?? 400;
   const autoSyncMs = opts.autoSyncMs ?? 1500;
   const mode = opts.sync ?? 'online';
@@ -636,6 +659,41 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     },
     setServerReachable(reachable) {
       sync.reachable = reachable;
+    },
+    get notificationPrefs() {
+      return { ...notificationPrefs };
+    },
+    async getNotificationPrefs() {
+      await delay();
+      return { ...notificationPrefs };
+    },
+    async saveNotificationPrefs(prefs) {
+      await delay();
+      const keys = Object.keys(DEFAULT_NOTIFICATION_PREFS) as (keyof NotificationPrefs)[];
+      const bad = keys.find((k) => typeof prefs[k] !== 'boolean');
+      if (bad) throw new IpcError({ code: 'invalid_value', message: `${bad}: invalid type, expected a boolean` });
+      notificationPrefs = { ...prefs };
+      return { ...notificationPrefs };
+    },
+    async getNotificationProblem() {
+      await delay();
+      return notificationProblem;
+    },
+    async onNotificationsUnavailable(handler) {
+      problemListeners.add(handler);
+      return () => problemListeners.delete(handler);
+    },
+    async onOpenTarget(handler) {
+      openListeners.add(handler);
+      return () => openListeners.delete(handler);
+    },
+    emitOpenTarget(t) {
+      openListeners.forEach((l) => l(t));
+    },
+    emitNotificationsUnavailable(reason) {
+      if (notificationProblem !== null) return;
+      notificationProblem = reason;
+      problemListeners.forEach((l) => l(reason));
     },
   };
   return backend;

@@ -298,6 +298,18 @@ CREATE INDEX comments_by_created ON comments (created_at);
 CREATE INDEX history_assignee_by_at ON history (at) WHERE field = 'assignee';
 "#;
 
+/// Migration 6 (issue 6): notifications the agent snoozed ("Snooze 15 min"),
+/// each shown again at `due_at` (ms) from its stored JSON
+/// (`outpost_client::Notification`), then deleted.
+const M0006_NOTIFY_SNOOZES: &str = r#"
+CREATE TABLE notify_snoozes (
+    id           INTEGER PRIMARY KEY,
+    due_at       INTEGER NOT NULL,
+    notification TEXT NOT NULL
+);
+CREATE INDEX notify_snoozes_by_due ON notify_snoozes (due_at);
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -305,6 +317,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0003_SLA,
     M0004_LEAN_INDEXES_AND_COUNTS,
     M0005_NOTIFIED,
+    M0006_NOTIFY_SNOOZES,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).

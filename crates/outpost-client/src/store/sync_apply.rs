@@ -377,8 +377,10 @@ impl Store {
     /// `next_cursor`, in one transaction: rows are upserted by id, tickets
     /// get their pending local edits re-applied on top, nothing is queued.
     pub fn apply_remote(&mut self, changes: &ChangeSet, next_cursor: &str) -> StoreResult<()> {
+        let me = self.current_agent();
         sync_tx(self, |tx, touched| {
             apply_changes(tx, changes, touched)?;
+            crate::alerts::apply_marks(tx, me, &changes.notified)?;
             meta_set(tx, META_CURSOR, next_cursor)
         })
     }
@@ -502,6 +504,7 @@ fn op_ticket(op: &MutationOp) -> TicketId {
     match op {
         MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => *id,
         MutationOp::AddComment { ticket_id, .. } => *ticket_id,
+        MutationOp::MarkNotified { ticket_id, .. } => *ticket_id,
     }
 }
 

@@ -9,9 +9,11 @@
 //!   client-monotonic sequence number, an op UUID, a name, args and an HLC.
 
 pub mod merge;
+pub mod notified;
 pub mod wire;
 
 pub use merge::{FieldStamps, TicketField};
+pub use notified::NotifiedMark;
 pub use wire::*;
 
 use crate::edit::{NewTicket, TicketPatch};
@@ -137,6 +139,14 @@ pub enum MutationOp {
         ticket_id: TicketId,
         body: String,
         created_at: DateTime<Utc>,
+    },
+    /// The acting agent was notified of a transition on one device, so the
+    /// agent's other devices do not notify it again (see [`NotifiedMark`]).
+    MarkNotified {
+        kind: String,
+        key: String,
+        ticket_id: TicketId,
+        notified_at: DateTime<Utc>,
     },
 }
 

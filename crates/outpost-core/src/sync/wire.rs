@@ -141,6 +141,8 @@ pub struct ChangeSet {
     pub categories: Vec<Category>,
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
+    /// The pulling agent's notified marks (other agents' are never sent).
+    pub notified: Vec<super::NotifiedMark>,
 }
 
 impl ChangeSet {
@@ -153,6 +155,7 @@ impl ChangeSet {
             + self.categories.len()
             + self.conversations.len()
             + self.messages.len()
+            + self.notified.len()
     }
 
     /// Whether the set holds no rows.

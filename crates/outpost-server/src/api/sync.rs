@@ -105,10 +105,12 @@ pub async fn pull(
         check_schema(v)?;
     }
     let limit = req.limit.unwrap_or(PULL_LIMIT).clamp(1, PULL_LIMIT);
-    let res = state
+    let agent = session.agent.id;
+    let mut res = state
         .store
         .read(move |tx| sync::pull(tx, session.workspace.id, req.cursor.as_deref(), limit))
         .await?;
+    crate::store::notified::retain_own(&mut res.changes, agent);
     Ok(ApiJson(res))
 }
 
@@ -130,7 +132,8 @@ pub async fn bootstrap(
     session: Session,
     ApiQuery(params): ApiQuery<BootstrapParams>,
 ) -> Result<ApiJson<PullResponse>, AppError> {
-    let res = state
+    let agent = session.agent.id;
+    let mut res = state
         .store
         .read(move |tx| {
             sync::pull(
@@ -141,6 +144,7 @@ pub async fn bootstrap(
             )
         })
         .await?;
+    crate::store::notified::retain_own(&mut res.changes, agent);
     Ok(ApiJson(res))
 }
 

@@ -11,7 +11,7 @@ use super::{Kind, WriteScope, current_version, time};
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::params;
-use crate::store::{accounts, conversations, tickets};
+use crate::store::{accounts, conversations, notified, tickets};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use outpost_core::sync::merge::bound_stamp;
@@ -295,6 +295,16 @@ fn apply(
             }
             Ok(None)
         }
+        MutationOp::MarkNotified {
+            kind,
+            key,
+            ticket_id,
+            notified_at,
+        } => {
+            let at = (*notified_at).min(latest);
+            notified::apply(tx, scope, m.actor_id, kind, key, *ticket_id, at)?;
+            Ok(None)
+        }
     }
 }
 
@@ -391,6 +401,7 @@ pub fn pull(
                 changes.conversations = conversations::by_ids(tx, ws, &ids)?
             }
             Some(Kind::Message) => changes.messages = conversations::messages_by_ids(tx, ws, &ids)?,
+            Some(Kind::Notified) => changes.notified = notified::by_ids(tx, ws, &ids)?,
             None => {}
         }
     }
