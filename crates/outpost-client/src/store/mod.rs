@@ -19,6 +19,7 @@ mod board;
 mod comments;
 pub mod migrations;
 mod reads;
+mod reports;
 mod rows;
 mod session;
 mod setup;
