@@ -336,3 +336,23 @@ export type SlaSettings = { calendars: Array<NamedCalendar>, policies: SlaPolicy
  * First day of the week for "Due This Week" (Monday by default).
  */
 weekStart: Day, };
+
+export type ReportPeriod = { "kind": "today" } | { "kind": "last7Days" } | { "kind": "last30Days" } | { "kind": "custom", from: string, to: string, };
+
+export type ReportQuery = { period: ReportPeriod, agentId: AgentId | null, categoryId: CategoryId | null, priority: Priority | null, };
+
+export type TargetCompliance = { target: SlaTarget, met: number, missed: number, percent: number | null, };
+
+export type BreachGroup = { key: string, label: string, firstResponse: number, resolution: number, };
+
+export type DurationBucket = { label: string, loMinutes: number, hiMinutes: number | null, count: number, };
+
+export type TimeDistribution = { count: number, medianMinutes: number | null, p90Minutes: number | null, buckets: Array<DurationBucket>, };
+
+export type ReportDay = { date: string, open: number, inProgress: number, waiting: number, created: number, resolved: number, };
+
+export type AgentLoad = { agentId: AgentId | null, name: string, open: number, atRisk: number, overdue: number, };
+
+export type Report = { query: ReportQuery, from: string, to: string, timezone: string, generatedAt: string, compliance: Array<TargetCompliance>, breachesByPriority: Array<BreachGroup>, breachesByCategory: Array<BreachGroup>, firstResponseTimes: TimeDistribution, resolutionTimes: TimeDistribution, days: Array<ReportDay>, agentLoad: Array<AgentLoad>, };
+
+export type ReportSection = "compliance" | "breaches_by_priority" | "breaches_by_category" | "first_response_times" | "resolution_times" | "backlog" | "created_resolved" | "agent_load";

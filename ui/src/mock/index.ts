@@ -26,6 +26,8 @@ import type {
   HistoryEvent,
   HistoryField,
   NewTicket,
+  ReportQuery,
+  ReportSection,
   SlaSettings,
   SlaSnapshot,
   SlaState,
@@ -38,6 +40,7 @@ import { IpcError, type Backend, type Session, type SyncConflict, type SyncStatu
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
 import { parseUrl } from '../lib/sync';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
+import { mockReport, sectionRows } from './reports';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
 export { XSS_TITLE } from './data';
@@ -69,6 +72,8 @@ export const MOCK_PASSWORD = 'outpost-demo';
 export type MockBackend = Backend & {
   readonly tickets: Ticket[];
   readonly exports: { selection: BulkSelection; path: string; rows: number }[];
+  /** Report sections exported to CSV. */
+  readonly reportExports: { query: ReportQuery; section: ReportSection; path: string; rows: number }[];
   setSavePath(path: string | null): void;
   /** The SLA settings in force. */
   readonly sla: SlaSettings;
@@ -127,6 +132,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const history = new Map<string, HistoryEvent[]>();
   const listeners = new Set<() => void>();
   const exports: MockBackend['exports'] = [];
+  const reportExports: MockBackend['reportExports'] = [];
   let savePath: string | null = opts.savePath === undefined ? '/home/agent/tickets.csv' : opts.savePath;
   let seq = 0;
   const me = AGENTS[opts.agent ?? 0];
@@ -410,6 +416,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const backend: MockBackend = {
     tickets,
     exports,
+    reportExports,
     get sla() {
       return sla;
     },
@@ -582,6 +589,19 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       const t = ticket(id);
       const e = evaluate(sla, t, events.get(t.id) ?? initialEvents(t), clock(), true);
       return e.policyId === null ? null : e;
+    },
+    async getReport(query) {
+      await delay();
+      return mockReport(query, { tickets, events, sla, now: clock(), tz: me.timezone, stateAt: slaStateAt });
+    },
+    async exportReportCsv(query, section, path) {
+      await delay();
+      if (!path.toLowerCase().endsWith('.csv'))
+        throw new IpcError({ code: 'invalid_value', message: 'Invalid export path: choose a .csv file' });
+      const report = mockReport(query, { tickets, events, sla, now: clock(), tz: me.timezone, stateAt: slaStateAt });
+      const rows = sectionRows(report, section);
+      reportExports.push({ query, section, path, rows });
+      return rows;
     },
     async onTicketsChanged(handler) {
       listeners.add(handler);
