@@ -49,7 +49,7 @@ const tooltipProps = {
   itemStyle: { color: 'var(--text-2)' },
   cursor: { fill: 'var(--surface-2)' },
 };
-const legendProps = { wrapperStyle: { fontSize: 12, color: 'var(--text-2)' } };
+const legendProps = { wrapperStyle: { fontSize: 12, color: 'var(--text-2)' }, itemSorter: null };
 
 const TARGET_LABEL = { first_response: 'First response', resolution: 'Resolution' } as const;
 
@@ -64,7 +64,7 @@ function shortDate(d: string): string {
 
 function Frame({ children, label }: { children: React.ReactElement; label: string }) {
   return (
-    <div className="report-chart" role="img" aria-label={label}>
+    <div className="report-chart" role="figure" aria-label={label}>
       <ResponsiveContainer width="100%" height={240}>
         {children}
       </ResponsiveContainer>
@@ -80,7 +80,7 @@ function DistributionChart({ d, label }: { d: TimeDistribution; label: string })
         <XAxis dataKey="label" tick={axis} interval={0} angle={-30} textAnchor="end" height={56} />
         <YAxis tick={axis} allowDecimals={false} />
         <Tooltip {...tooltipProps} formatter={(v) => [v, 'Tickets']} />
-        <Bar dataKey="count" name="Tickets" fill={COLORS.bar} radius={[3, 3, 0, 0]} />
+        <Bar isAnimationActive={false} dataKey="count" name="Tickets" fill={COLORS.bar} radius={[3, 3, 0, 0]} />
       </BarChart>
     </Frame>
   );
@@ -109,8 +109,8 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
               }}
             />
             <Legend {...legendProps} />
-            <Bar dataKey="Met" stackId="a" fill={COLORS.met} />
-            <Bar dataKey="Missed" stackId="a" fill={COLORS.missed} radius={[0, 3, 3, 0]} />
+            <Bar isAnimationActive={false} dataKey="Met" stackId="a" fill={COLORS.met} />
+            <Bar isAnimationActive={false} dataKey="Missed" stackId="a" fill={COLORS.missed} radius={[0, 3, 3, 0]} />
           </BarChart>
         </Frame>
       );
@@ -124,12 +124,17 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
         <Frame label={section === 'breaches_by_priority' ? 'Missed targets by priority' : 'Missed targets by category'}>
           <BarChart data={data} margin={{ top: 8, right: 8, left: -12, bottom: 0 }}>
             <CartesianGrid stroke="var(--border)" vertical={false} />
-            <XAxis dataKey="name" tick={axis} interval={0} />
+            <XAxis
+              dataKey="name"
+              tick={axis}
+              interval={0}
+              {...(section === 'breaches_by_category' ? { angle: -25, textAnchor: 'end', height: 56 } : {})}
+            />
             <YAxis tick={axis} allowDecimals={false} />
             <Tooltip {...tooltipProps} />
             <Legend {...legendProps} />
-            <Bar dataKey="First response" fill={COLORS.fr} radius={[3, 3, 0, 0]} />
-            <Bar dataKey="Resolution" fill={COLORS.res} radius={[3, 3, 0, 0]} />
+            <Bar isAnimationActive={false} dataKey="First response" fill={COLORS.fr} radius={[3, 3, 0, 0]} />
+            <Bar isAnimationActive={false} dataKey="Resolution" fill={COLORS.res} radius={[3, 3, 0, 0]} />
           </BarChart>
         </Frame>
       );
@@ -153,7 +158,7 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
             <YAxis tick={axis} allowDecimals={false} />
             <Tooltip {...tooltipProps} cursor={{ stroke: 'var(--border-strong)' }} />
             <Legend {...legendProps} />
-            <Area type="monotone" dataKey="Open" stackId="b" stroke={COLORS.open} fill={COLORS.open} fillOpacity={0.35} />
+            <Area isAnimationActive={false} type="monotone" dataKey="Open" stackId="b" stroke={COLORS.open} fill={COLORS.open} fillOpacity={0.35} />
             <Area
               type="monotone"
               dataKey="In Progress"
@@ -162,7 +167,7 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
               fill={COLORS.inProgress}
               fillOpacity={0.35}
             />
-            <Area type="monotone" dataKey="Waiting" stackId="b" stroke={COLORS.waiting} fill={COLORS.waiting} fillOpacity={0.35} />
+            <Area isAnimationActive={false} type="monotone" dataKey="Waiting" stackId="b" stroke={COLORS.waiting} fill={COLORS.waiting} fillOpacity={0.35} />
           </AreaChart>
         </Frame>
       );
@@ -180,13 +185,13 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
             <Legend {...legendProps} />
             {data.length > 1 ? (
               <>
-                <Line type="monotone" dataKey="Created" stroke={COLORS.created} strokeWidth={2} dot={{ r: 2 }} />
-                <Line type="monotone" dataKey="Resolved" stroke={COLORS.resolved} strokeWidth={2} dot={{ r: 2 }} />
+                <Line isAnimationActive={false} type="monotone" dataKey="Created" stroke={COLORS.created} strokeWidth={2} dot={{ r: 2 }} />
+                <Line isAnimationActive={false} type="monotone" dataKey="Resolved" stroke={COLORS.resolved} strokeWidth={2} dot={{ r: 2 }} />
               </>
             ) : (
               <>
-                <Bar dataKey="Created" fill={COLORS.created} radius={[3, 3, 0, 0]} />
-                <Bar dataKey="Resolved" fill={COLORS.resolved} radius={[3, 3, 0, 0]} />
+                <Bar isAnimationActive={false} dataKey="Created" fill={COLORS.created} radius={[3, 3, 0, 0]} />
+                <Bar isAnimationActive={false} dataKey="Resolved" fill={COLORS.resolved} radius={[3, 3, 0, 0]} />
               </>
             )}
           </Chart>
@@ -208,9 +213,9 @@ export function ReportChart({ section, report }: { section: ReportSection; repor
             <YAxis tick={axis} allowDecimals={false} />
             <Tooltip {...tooltipProps} />
             <Legend {...legendProps} verticalAlign="top" />
-            <Bar dataKey="Open" fill={COLORS.open} radius={[3, 3, 0, 0]} />
-            <Bar dataKey="At risk" fill={COLORS.atRisk} radius={[3, 3, 0, 0]} />
-            <Bar dataKey="Overdue" fill={COLORS.overdue} radius={[3, 3, 0, 0]} />
+            <Bar isAnimationActive={false} dataKey="Open" fill={COLORS.open} radius={[3, 3, 0, 0]} />
+            <Bar isAnimationActive={false} dataKey="At risk" fill={COLORS.atRisk} radius={[3, 3, 0, 0]} />
+            <Bar isAnimationActive={false} dataKey="Overdue" fill={COLORS.overdue} radius={[3, 3, 0, 0]} />
           </BarChart>
         </Frame>
       );

@@ -62,7 +62,7 @@ describe('ReportsView', () => {
     expect(rows[rows.length - 1]).toHaveTextContent(`${last.date}${last.created}${last.resolved}`);
     fireEvent.click(toggle);
     expect(within(card).queryByRole('table')).toBeNull();
-    expect(within(card).getByRole('img', { name: /created and resolved/ })).toBeInTheDocument();
+    expect(within(card).getByRole('figure', { name: /created and resolved/ })).toBeInTheDocument();
   });
 
   it('exports a section to the path chosen in the save dialog, and reports a cancelled dialog as nothing', async () => {
