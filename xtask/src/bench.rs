@@ -40,13 +40,18 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("export_csv_all", 1000.0),
     ("sla_evaluate_all", 50.0),
     ("sla_next_change", 0.05),
+    ("report_30d", 200.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
 
 /// Every suite, in report order. Add yours here.
-pub const SUITES: &[(&str, Suite)] = &[("store", store_suite), ("sla", sla_suite)];
+pub const SUITES: &[(&str, Suite)] = &[
+    ("store", store_suite),
+    ("sla", sla_suite),
+    ("reports", crate::bench_reports::reports_suite),
+];
 
 /// One measured number.
 #[derive(Debug, Clone, PartialEq)]
