@@ -28,10 +28,10 @@
 //! - *agent load*: right now, per agent: active tickets assigned, those at
 //!   risk and those overdue (breached).
 
+use crate::error::ValidationError;
 use crate::ids::{AgentId, CategoryId};
 use crate::sla::SlaTarget;
 use crate::ticket::Priority;
-use crate::validate::ValidationError;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -122,7 +122,7 @@ impl ReportPeriod {
                 if from > today {
                     return Err(invalid(format!("the start date {from} is in the future")));
                 }
-                if (to - from).num_days() + 1 > MAX_REPORT_DAYS {
+                if to.signed_duration_since(from).num_days() + 1 > MAX_REPORT_DAYS {
                     return Err(invalid(format!(
                         "a report covers at most {MAX_REPORT_DAYS} days"
                     )));
@@ -144,7 +144,7 @@ impl ReportPeriod {
 }
 
 /// Met and missed counts of one target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase")]
 pub struct TargetCompliance {

@@ -3,29 +3,65 @@
 //! tickets each figure needs with as few scans as possible:
 //!
 //! - *touched* tickets: in scope and updated since the period's start (any
-//!   status change, creation, first response or resolution in the period
-//!   bumps `updated_at`), read once through `tickets_by_updated`;
+//!   status change, creation, first response or resolution since then bumps
+//!   `updated_at`), read once through `tickets_by_updated`;
 //! - *status events*: the status history since the period's start, read once
 //!   through the partial covering index `history_status_by_at`;
 //! - the backlog of tickets untouched since the period's start is their
 //!   current status, summed from `ticket_counts`;
 //! - per-target outcomes come from the SLA engine replaying the history of
 //!   each ticket whose target may have completed or been breached in the
-//!   period (a shortcut would disagree with the Details tab).
+//!   period (a shortcut would disagree with the Details tab). A resolved or
+//!   closed ticket's outcomes no longer change with time, so they are kept in
+//!   memory ([`ReportCache`]) until the ticket is updated (its `updated_at`
+//!   moves) or the SLA settings change; tickets with a linked conversation
+//!   (replies do not touch the ticket row) and open tickets are replayed
+//!   every time.
 
-use super::Store;
 use super::sla::{load_events, sla_row_at};
+use super::{SlaConfig, Store};
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
 use outpost_core::report::{
-    AgentLoad, BreachGroup, Report, ReportDay, ReportQuery, ReportSection, TargetCompliance, TimeDistribution,
+    AgentLoad, BreachGroup, Report, ReportDay, ReportQuery, ReportSection, TargetCompliance,
+    TimeDistribution,
 };
 use outpost_core::sla::{SlaEvent, SlaTarget, TargetEvaluation, evaluate_targets};
 use outpost_core::{AgentId, CategoryId, Priority, SlaState, Status};
 use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
+
+/// One target's outcome as a report needs it (ms instants).
+#[derive(Debug, Clone, Copy)]
+struct Outcome {
+    state: SlaState,
+    completed_at: Option<i64>,
+    deadline: Option<i64>,
+}
+
+impl Outcome {
+    fn of(t: &TargetEvaluation) -> Self {
+        Outcome {
+            state: t.state,
+            completed_at: t.completed_at.map(ms),
+            deadline: t.deadline.map(ms),
+        }
+    }
+}
+
+/// Outcomes of both targets (first response, resolution); `None` without a policy.
+type Outcomes = Option<[Outcome; 2]>;
+
+/// Replayed outcomes of resolved and closed tickets, by row id, with the
+/// `updated_at` they were computed for, valid for one SLA config.
+#[derive(Debug, Default)]
+pub(crate) struct ReportCache {
+    config: Option<Arc<SlaConfig>>,
+    done: HashMap<i64, (i64, Outcomes)>,
+}
 
 /// `AND ...` clauses (on `t`) and their values for the report's filters.
 fn scope(q: &ReportQuery) -> (String, Vec<Value>) {
@@ -82,12 +118,16 @@ struct Tally {
 
 impl Tally {
     /// Counts `t` if it completed (or was breached) in `[from, to)`.
-    fn add(&mut self, t: &TargetEvaluation, from: i64, to: i64, priority: Priority, category: Option<CategoryId>) {
-        let i = match t.target {
-            SlaTarget::FirstResponse => 0,
-            SlaTarget::Resolution => 1,
-        };
-        let within = |at: Option<DateTime<Utc>>| at.is_some_and(|at| (from..to).contains(&ms(at)));
+    fn add(
+        &mut self,
+        i: usize,
+        t: &Outcome,
+        from: i64,
+        to: i64,
+        priority: Priority,
+        category: Option<CategoryId>,
+    ) {
+        let within = |at: Option<i64>| at.is_some_and(|at| (from..to).contains(&at));
         let missed = match t.state {
             SlaState::Met if within(t.completed_at) => false,
             SlaState::Missed if within(t.completed_at) => true,
@@ -128,36 +168,81 @@ impl Store {
             }
             Some(period.days.partition_point(|d| ms(d.1) <= at))
         };
-        // Replays a ticket and tallies its targets.
+        // Replays a ticket (or reuses its cached outcomes) and tallies its targets.
         let sla = self.sla_config();
-        let mut evaluate = |tally: &mut Tally, id: Uuid, row: &super::SlaRow| -> StoreResult<()> {
-            let events = load_events(conn, id, row)?;
-            let at = events.iter().map(SlaEvent::at).fold(now, DateTime::max);
-            match evaluate_targets(&sla.settings.policies, &sla.calendars, &events, at) {
-                Ok(e) => {
-                    for t in [&e.first_response, &e.resolution].into_iter().flatten() {
-                        tally.add(t, from, to, row.priority, row.category);
+        let mut cache = self.report_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if !cache.config.as_ref().is_some_and(|c| Arc::ptr_eq(c, &sla)) {
+            cache.config = Some(sla.clone());
+            cache.done.clear();
+        }
+        let mut evaluate = |tally: &mut Tally,
+                            id: Uuid,
+                            row: &super::SlaRow,
+                            updated_at: Option<i64>|
+         -> StoreResult<()> {
+            let cacheable = !row.status.is_active() && row.conversation.is_none();
+            let cached = updated_at
+                .filter(|_| cacheable)
+                .and_then(|u| cache.done.get(&row.rid).filter(|c| c.0 == u).map(|c| c.1));
+            let outcomes = match cached {
+                Some(o) => o,
+                None => {
+                    let events = load_events(conn, id, row)?;
+                    let at = events.iter().map(SlaEvent::at).fold(now, DateTime::max);
+                    let o = match evaluate_targets(
+                        &sla.settings.policies,
+                        &sla.calendars,
+                        &events,
+                        at,
+                    ) {
+                        Ok(e) => e
+                            .first_response
+                            .as_ref()
+                            .zip(e.resolution.as_ref())
+                            .map(|(f, r)| [Outcome::of(f), Outcome::of(r)]),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "report: SLA evaluation failed; ticket skipped");
+                            None
+                        }
+                    };
+                    if let Some(u) = updated_at.filter(|_| cacheable) {
+                        cache.done.insert(row.rid, (u, o));
                     }
+                    o
                 }
-                Err(e) => tracing::warn!(error = %e, "report: SLA evaluation failed; ticket skipped"),
+            };
+            for (i, t) in outcomes.iter().flatten().enumerate() {
+                tally.add(i, t, from, to, row.priority, row.category);
             }
             Ok(())
         };
         {
             let sql = format!(
-                "SELECT {}, t.id, t.first_response_at, t.resolved_at
+                "SELECT {}, t.id, t.first_response_at, t.resolved_at, t.updated_at
                  FROM tickets t INDEXED BY tickets_by_updated
-                 WHERE t.updated_at >= ? AND t.created_at < ?{scope_sql}",
+                 WHERE t.updated_at >= ?{scope_sql}",
                 super::sla::SLA_COLUMNS
             );
             let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(with(vec![from.into(), to.into()])))?;
+            let mut rows = stmt.query(params_from_iter(with(vec![from.into()])))?;
             while let Some(r) = rows.next()? {
                 let row = sla_row_at(r, 0)?;
                 let id: Uuid = r.get(12)?;
+                let created = ms(row.created_at);
+                // Created after the period (a past custom range): in no
+                // figure, but its current status is not an untouched one.
+                touched.insert(
+                    id,
+                    Touched {
+                        status: row.status,
+                        created_at: created,
+                    },
+                );
+                if created >= to {
+                    continue;
+                }
                 let first_response: Option<i64> = r.get(13)?;
                 let resolved: Option<i64> = r.get(14)?;
-                let created = ms(row.created_at);
                 if let Some(d) = day_of(created) {
                     created_per_day[d] += 1;
                 }
@@ -169,20 +254,16 @@ impl Store {
                 if let Some(t) = res_in {
                     resolution_ms.push(t - created);
                 }
-                let breach_due = row.status.is_active()
-                    && row.stored.breach_at.is_some_and(|b| ms(b) < to);
+                let breach_due =
+                    row.status.is_active() && row.stored.breach_at.is_some_and(|b| ms(b) < to);
                 if row.stored.state != SlaState::None
-                    && (fr_in.is_some() || res_in.is_some() || breach_due || row.conversation.is_some())
+                    && (fr_in.is_some()
+                        || res_in.is_some()
+                        || breach_due
+                        || row.conversation.is_some())
                 {
-                    evaluate(&mut tally, id, &row)?;
+                    evaluate(&mut tally, id, &row, Some(r.get(15)?))?;
                 }
-                touched.insert(
-                    id,
-                    Touched {
-                        status: row.status,
-                        created_at: created,
-                    },
-                );
             }
         }
         // Open tickets untouched in the period whose running target may have
@@ -198,7 +279,7 @@ impl Store {
             let mut rows = stmt.query(params_from_iter(with(vec![to.into(), from.into()])))?;
             while let Some(r) = rows.next()? {
                 let row = sla_row_at(r, 0)?;
-                evaluate(&mut tally, r.get(12)?, &row)?;
+                evaluate(&mut tally, r.get(12)?, &row, None)?;
             }
         }
 
@@ -306,7 +387,10 @@ impl Store {
             .map(|(c, n)| BreachGroup {
                 key: c.map_or_else(String::new, |c| c.0.to_string()),
                 label: match c {
-                    Some(c) => categories.get(c).cloned().unwrap_or_else(|| "Unknown category".into()),
+                    Some(c) => categories
+                        .get(c)
+                        .cloned()
+                        .unwrap_or_else(|| "Unknown category".into()),
                     None => "No category".into(),
                 },
                 first_response: n[0],
@@ -398,7 +482,11 @@ impl Store {
         for (id, (open, at_risk, overdue)) in rest {
             out.push(AgentLoad {
                 agent_id: id.map(AgentId),
-                name: if id.is_some() { "Unknown agent".into() } else { "Unassigned".into() },
+                name: if id.is_some() {
+                    "Unknown agent".into()
+                } else {
+                    "Unassigned".into()
+                },
                 open,
                 at_risk,
                 overdue,

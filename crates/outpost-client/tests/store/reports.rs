@@ -46,7 +46,10 @@ fn settings() -> SlaSettings {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -63,7 +66,9 @@ const NOW: &str = "2026-03-02T09:00:00Z";
 fn seeded() -> Fixture {
     let mut f = fixture();
     f.store.save_sla_settings(&settings()).unwrap();
-    let now = DateTime::parse_from_rfc3339(NOW).unwrap().with_timezone(&Utc);
+    let now = DateTime::parse_from_rfc3339(NOW)
+        .unwrap()
+        .with_timezone(&Utc);
     let start = now - Duration::days(11);
     let mut rng = Lcg(2026);
     let min = |m: u64| Duration::minutes(m as i64);
@@ -96,21 +101,30 @@ fn seeded() -> Fixture {
                 let back = w + min(30 + rng.next(600));
                 plan.push((w, Step::Status(i, Status::Waiting)));
                 plan.push((back, Step::Status(i, Status::InProgress)));
-                plan.push((back + min(20 + rng.next(2000)), Step::Status(i, Status::Resolved)));
+                plan.push((
+                    back + min(20 + rng.next(2000)),
+                    Step::Status(i, Status::Resolved),
+                ));
             }
             2 => {
                 let r1 = fr + min(20 + rng.next(1500));
                 let reopen = r1 + min(60 + rng.next(600));
                 plan.push((r1, Step::Status(i, Status::Resolved)));
                 plan.push((reopen, Step::Status(i, Status::InProgress)));
-                plan.push((reopen + min(10 + rng.next(900)), Step::Status(i, Status::Resolved)));
+                plan.push((
+                    reopen + min(10 + rng.next(900)),
+                    Step::Status(i, Status::Resolved),
+                ));
             }
             3 => {}
             _ => {
                 let r = fr + min(20 + rng.next(3000));
                 plan.push((r, Step::Status(i, Status::Resolved)));
                 if rng.next(2) == 0 {
-                    plan.push((r + min(600 + rng.next(3000)), Step::Status(i, Status::Closed)));
+                    plan.push((
+                        r + min(600 + rng.next(3000)),
+                        Step::Status(i, Status::Closed),
+                    ));
                 }
             }
         }
@@ -247,7 +261,10 @@ fn nearest_rank(db: &Connection, values_sql: &str, p: u64) -> Option<f64> {
     let rank = (p * n).div_ceil(100).max(1);
     let ms: i64 = db
         .query_row(
-            &format!("SELECT d FROM ({values_sql}) ORDER BY d LIMIT 1 OFFSET {}", rank - 1),
+            &format!(
+                "SELECT d FROM ({values_sql}) ORDER BY d LIMIT 1 OFFSET {}",
+                rank - 1
+            ),
             [],
             |r| r.get(0),
         )
@@ -264,11 +281,22 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
     // Compliance per target.
     let [fr, res] = expected_targets(db, r, &scope);
     let c = &r.compliance;
-    assert_eq!((c[0].met, c[0].missed), fr, "first response met/missed, {label}");
-    assert_eq!((c[1].met, c[1].missed), res, "resolution met/missed, {label}");
+    assert_eq!(
+        (c[0].met, c[0].missed),
+        fr,
+        "first response met/missed, {label}"
+    );
+    assert_eq!(
+        (c[1].met, c[1].missed),
+        res,
+        "resolution met/missed, {label}"
+    );
     for x in c {
         let total = x.met + x.missed;
-        assert_eq!(x.percent, (total > 0).then(|| x.met as f64 * 100.0 / total as f64));
+        assert_eq!(
+            x.percent,
+            (total > 0).then(|| x.met as f64 * 100.0 / total as f64)
+        );
     }
 
     // Breaches by priority (every priority listed) and by category.
@@ -276,10 +304,19 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
     for g in &r.breaches_by_priority {
         let p = Priority::ALL.iter().find(|p| p.code() == g.key).unwrap();
         let [fr, res] = expected_targets(db, r, &format!("{scope} AND t.priority = {}", p.rank()));
-        assert_eq!((g.first_response, g.resolution), (fr.1, res.1), "{} breaches, {label}", g.key);
+        assert_eq!(
+            (g.first_response, g.resolution),
+            (fr.1, res.1),
+            "{} breaches, {label}",
+            g.key
+        );
     }
     let mut missed_by_category = 0;
-    for (cat, name) in [(Some(PRINTING), "Printing"), (Some(NETWORK), "Network"), (None, "No category")] {
+    for (cat, name) in [
+        (Some(PRINTING), "Printing"),
+        (Some(NETWORK), "Network"),
+        (None, "No category"),
+    ] {
         let extra = match cat {
             Some(c) => format!("{scope} AND t.category_id = X'{}'", c.0.simple()),
             None => format!("{scope} AND t.category_id IS NULL"),
@@ -287,13 +324,24 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
         let [fr, res] = expected_targets(db, r, &extra);
         let got = r.breaches_by_category.iter().find(|g| g.label == name);
         match got {
-            Some(g) => assert_eq!((g.first_response, g.resolution), (fr.1, res.1), "{name}, {label}"),
-            None => assert_eq!((fr.1, res.1), (0, 0), "{name} listed only with breaches, {label}"),
+            Some(g) => assert_eq!(
+                (g.first_response, g.resolution),
+                (fr.1, res.1),
+                "{name}, {label}"
+            ),
+            None => assert_eq!(
+                (fr.1, res.1),
+                (0, 0),
+                "{name} listed only with breaches, {label}"
+            ),
         }
         missed_by_category += fr.1 + res.1;
     }
     assert_eq!(
-        r.breaches_by_category.iter().map(|g| g.first_response + g.resolution).sum::<u64>(),
+        r.breaches_by_category
+            .iter()
+            .map(|g| g.first_response + g.resolution)
+            .sum::<u64>(),
         missed_by_category
     );
 
@@ -306,14 +354,31 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
             "SELECT t.{col} - t.created_at AS d FROM tickets t
              WHERE t.{col} >= {from} AND t.{col} < {to}{scope}"
         );
-        assert_eq!(dist.count, count(db, &format!("SELECT count(*) FROM ({values})")), "{col} count, {label}");
-        assert_eq!(dist.median_minutes, nearest_rank(db, &values, 50), "{col} median, {label}");
-        assert_eq!(dist.p90_minutes, nearest_rank(db, &values, 90), "{col} p90, {label}");
+        assert_eq!(
+            dist.count,
+            count(db, &format!("SELECT count(*) FROM ({values})")),
+            "{col} count, {label}"
+        );
+        assert_eq!(
+            dist.median_minutes,
+            nearest_rank(db, &values, 50),
+            "{col} median, {label}"
+        );
+        assert_eq!(
+            dist.p90_minutes,
+            nearest_rank(db, &values, 90),
+            "{col} p90, {label}"
+        );
         for b in &dist.buckets {
-            let hi = b.hi_minutes.map_or(String::new(), |h| format!(" AND d < {}", h * 60_000));
+            let hi = b
+                .hi_minutes
+                .map_or(String::new(), |h| format!(" AND d < {}", h * 60_000));
             let n = count(
                 db,
-                &format!("SELECT count(*) FROM ({values}) WHERE d >= {}{hi}", b.lo_minutes * 60_000),
+                &format!(
+                    "SELECT count(*) FROM ({values}) WHERE d >= {}{hi}",
+                    b.lo_minutes * 60_000
+                ),
             );
             assert_eq!(b.count, n, "{col} bucket {}, {label}", b.label);
         }
@@ -337,7 +402,11 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
             "coalesce((SELECT h.old_value FROM history h WHERE h.ticket_id = t.id
                 AND h.field = 'status' AND h.at >= {end} ORDER BY h.at, h.rowid LIMIT 1), {codes})"
         );
-        for (got, code) in [(day.open, "open"), (day.in_progress, "in_progress"), (day.waiting, "waiting")] {
+        for (got, code) in [
+            (day.open, "open"),
+            (day.in_progress, "in_progress"),
+            (day.waiting, "waiting"),
+        ] {
             let n = count(
                 db,
                 &format!(
@@ -383,8 +452,18 @@ fn check_load(f: &Fixture, r: &Report) {
         };
         let total = |sla| f.store.board_page(&q(sla), None, 1).unwrap().total;
         assert_eq!(a.open, total(None), "{} open", a.name);
-        assert_eq!(a.at_risk, total(Some(SlaBucket::AtRisk)), "{} at risk", a.name);
-        assert_eq!(a.overdue, total(Some(SlaBucket::Overdue)), "{} overdue", a.name);
+        assert_eq!(
+            a.at_risk,
+            total(Some(SlaBucket::AtRisk)),
+            "{} at risk",
+            a.name
+        );
+        assert_eq!(
+            a.overdue,
+            total(Some(SlaBucket::Overdue)),
+            "{} overdue",
+            a.name
+        );
     }
 }
 
@@ -426,7 +505,10 @@ fn every_figure_matches_a_direct_sql_count() {
             seen_missed += r.compliance.iter().map(|c| c.missed).sum::<u64>();
         }
     }
-    assert!(seen_met > 20 && seen_missed > 5, "the history has both outcomes: {seen_met} met, {seen_missed} missed");
+    assert!(
+        seen_met > 20 && seen_missed > 5,
+        "the history has both outcomes: {seen_met} met, {seen_missed} missed"
+    );
     let month = f
         .store
         .report(&ReportQuery {
@@ -443,7 +525,11 @@ fn every_figure_matches_a_direct_sql_count() {
         count(&db, "SELECT count(*) FROM tickets"),
         "every ticket was created in the last 30 days"
     );
-    assert!(month.agent_load.iter().any(|a| a.overdue > 0), "{:?}", month.agent_load);
+    assert!(
+        month.agent_load.iter().any(|a| a.overdue > 0),
+        "{:?}",
+        month.agent_load
+    );
 }
 
 #[test]
@@ -498,5 +584,8 @@ fn a_bad_period_is_refused_and_sections_export_to_csv() {
         .export_report_csv_to_file(&q, ReportSection::Compliance, Path::new("relative.csv"))
         .unwrap_err();
     assert_eq!(err.code(), "invalid_value");
-    assert!(!Path::new("relative.csv").exists(), "nothing written on bad input");
+    assert!(
+        !Path::new("relative.csv").exists(),
+        "nothing written on bad input"
+    );
 }
