@@ -461,7 +461,7 @@ impl Store {
             );
         }
         let mut agents = self.agents()?;
-        agents.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        agents.sort_by_key(|a| a.name.to_lowercase());
         let mut out: Vec<AgentLoad> = agents
             .into_iter()
             .filter(|a| q.agent_id.is_none_or(|id| id == a.id))
