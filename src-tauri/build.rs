@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "get_sla_settings",
     "save_sla_settings",
     "get_ticket_sla",
+    "get_report",
+    "export_report_csv",
     "get_sync_status",
     "sign_in",
     "sign_out",

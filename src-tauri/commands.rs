@@ -3,6 +3,7 @@
 //! rules live here. Writes emit `tickets-changed` so open views refresh.
 
 use crate::state::AppState;
+use outpost_core::report::{Report, ReportQuery, ReportSection};
 use outpost_core::sla::{SlaEvaluation, SlaSettings};
 use outpost_core::{
     BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts,
@@ -125,6 +126,21 @@ pub(crate) fn export_tickets_csv(
 }
 
 #[tauri::command]
+pub(crate) fn get_report(state: State<'_, AppState>, query: ReportQuery) -> CmdResult<Report> {
+    state.with(|s| s.report(&query))
+}
+
+#[tauri::command]
+pub(crate) fn export_report_csv(
+    state: State<'_, AppState>,
+    query: ReportQuery,
+    section: ReportSection,
+    path: PathBuf,
+) -> CmdResult<u64> {
+    state.with(|s| s.export_report_csv_to_file(&query, section, &path))
+}
+
+#[tauri::command]
 pub(crate) fn get_sla_settings(state: State<'_, AppState>) -> CmdResult<SlaSettings> {
     state.with(|s| s.sla_settings())
 }
@@ -171,6 +187,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         get_sla_settings,
         save_sla_settings,
         get_ticket_sla,
+        get_report,
+        export_report_csv,
         crate::sync::get_sync_status,
         crate::sync::sign_in,
         crate::sync::sign_out,

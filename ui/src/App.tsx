@@ -13,6 +13,7 @@ import { useSyncStatus } from './lib/sync';
 import { useNow } from './lib/hooks';
 import { ComingSoon, Sidebar, type View } from './components/Sidebar';
 import { TicketsView } from './components/TicketsView';
+import { ReportsView } from './components/ReportsView';
 import { SettingsView, type SettingsPage } from './components/SettingsView';
 import { ServerConnection } from './components/ServerConnection';
 import { SyncIndicator } from './components/SyncIndicator';
@@ -122,6 +123,8 @@ export function App() {
         />
         {view.view === 'tickets' ? (
           <TicketsView key={epoch} onNavigate={navigate} openRequest={openRequest} />
+        ) : view.view === 'reports' ? (
+          <ReportsView key={epoch} />
         ) : settingsPage ? (
           <SettingsView
             page={settingsPage}

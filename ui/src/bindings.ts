@@ -336,3 +336,91 @@ export type SlaSettings = { calendars: Array<NamedCalendar>, policies: SlaPolicy
  * First day of the week for "Due This Week" (Monday by default).
  */
 weekStart: Day, };
+
+export type ReportPeriod = { "kind": "today" } | { "kind": "last7Days" } | { "kind": "last30Days" } | { "kind": "custom", from: string, to: string, };
+
+export type ReportQuery = { period: ReportPeriod, 
+/**
+ * Tickets assigned to this agent only.
+ */
+agentId: AgentId | null, categoryId: CategoryId | null, priority: Priority | null, };
+
+export type TargetCompliance = { target: SlaTarget, met: number, 
+/**
+ * Completed late, or still running past the deadline.
+ */
+missed: number, 
+/**
+ * met / (met + missed) in percent; `None` when nothing completed.
+ */
+percent: number | null, };
+
+export type BreachGroup = { 
+/**
+ * Priority code or category id; empty for "no category".
+ */
+key: string, label: string, firstResponse: number, resolution: number, };
+
+export type DurationBucket = { label: string, loMinutes: number, 
+/**
+ * `None` for the last, open-ended bucket.
+ */
+hiMinutes: number | null, count: number, };
+
+export type TimeDistribution = { count: number, 
+/**
+ * Median in minutes (nearest rank); `None` when empty.
+ */
+medianMinutes: number | null, 
+/**
+ * 90th percentile in minutes (nearest rank); `None` when empty.
+ */
+p90Minutes: number | null, buckets: Array<DurationBucket>, };
+
+export type ReportDay = { 
+/**
+ * `YYYY-MM-DD` in the agent's timezone.
+ */
+date: string, 
+/**
+ * Backlog at the end of the day (or now, for today).
+ */
+open: number, inProgress: number, waiting: number, created: number, resolved: number, };
+
+export type AgentLoad = { 
+/**
+ * `None` for unassigned tickets.
+ */
+agentId: AgentId | null, name: string, 
+/**
+ * Open, In Progress or Waiting.
+ */
+open: number, atRisk: number, overdue: number, };
+
+export type Report = { query: ReportQuery, from: string, to: string, 
+/**
+ * The IANA timezone days are cut in.
+ */
+timezone: string, 
+/**
+ * When it was computed.
+ */
+generatedAt: string, 
+/**
+ * First response, then resolution.
+ */
+compliance: Array<TargetCompliance>, 
+/**
+ * Urgent first; every priority listed.
+ */
+breachesByPriority: Array<BreachGroup>, 
+/**
+ * Categories with at least one missed target, most first.
+ */
+breachesByCategory: Array<BreachGroup>, firstResponseTimes: TimeDistribution, resolutionTimes: TimeDistribution, days: Array<ReportDay>, 
+/**
+ * Agents by name, then unassigned.
+ */
+agentLoad: Array<AgentLoad>, };
+
+export type ReportSection = "compliance" | "breaches_by_priority" | "breaches_by_category" | "first_response_times" | "resolution_times" | "backlog" | "created_resolved" | "agent_load";

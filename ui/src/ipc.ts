@@ -15,6 +15,9 @@ import type {
   ErrorDto,
   HistoryEvent,
   NewTicket,
+  Report,
+  ReportQuery,
+  ReportSection,
   Session,
   SlaEvaluation,
   SlaSettings,
@@ -116,6 +119,10 @@ export interface Backend {
   saveSlaSettings(settings: SlaSettings): Promise<SlaSettings>;
   /** `null` when no policy applies to the ticket. */
   getTicketSla(id: TicketId): Promise<WireSlaEvaluation | null>;
+  /** The Reports view's numbers, computed on this device; `invalid_value` on a bad period. */
+  getReport(query: ReportQuery): Promise<Report>;
+  /** Writes one report section's numbers as CSV to `path`; resolves to the rows written. */
+  exportReportCsv(query: ReportQuery, section: ReportSection, path: string): Promise<number>;
   /** Calls `handler` on every `tickets-changed` event; resolves to an unsubscribe. */
   onTicketsChanged(handler: () => void): Promise<() => void>;
   /** `null` = local-only mode (not signed in to a server). */
@@ -195,6 +202,8 @@ export function tauriBackend(): Backend {
     getSlaSettings: () => call('get_sla_settings'),
     saveSlaSettings: (settings) => call('save_sla_settings', { settings }),
     getTicketSla: (id) => call('get_ticket_sla', { id }),
+    getReport: (query) => call('get_report', { query }),
+    exportReportCsv: (query, section, path) => call('export_report_csv', { query, section, path }),
     async chooseCsvPath(defaultName) {
       const { save } = await import('@tauri-apps/plugin-dialog');
       return save({ defaultPath: defaultName, filters: [{ name: 'CSV', extensions: ['csv'] }] });
@@ -302,6 +311,9 @@ export const getTicketSla = (id: TicketId) =>
     if (!e) return null;
     return { ...e, firstResponse: toTargetView(e.firstResponse), resolution: toTargetView(e.resolution) };
   });
+export const getReport = (query: ReportQuery) => wrap(() => be().getReport(query));
+export const exportReportCsv = (query: ReportQuery, section: ReportSection, path: string) =>
+  wrap(async () => toNumber(await be().exportReportCsv(query, section, path)));
 export const onTicketsChanged = (handler: () => void) =>
   wrap(() => be().onTicketsChanged(handler));
 export const getSyncStatus = () => wrap(() => be().getSyncStatus());

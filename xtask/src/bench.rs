@@ -41,6 +41,7 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("sla_evaluate_all", 50.0),
     ("sla_next_change", 0.05),
     ("notify_latency", 2000.0),
+    ("report_30d", 200.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
@@ -51,6 +52,7 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("store", store_suite),
     ("sla", sla_suite),
     ("notify", crate::bench_notify::notify_suite),
+    ("reports", crate::bench_reports::reports_suite),
 ];
 
 /// One measured number.

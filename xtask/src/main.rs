@@ -17,6 +17,7 @@
 mod bench;
 mod bundle;
 mod bench_notify;
+mod bench_reports;
 mod setup;
 
 use anyhow::{Context, Result, bail};

@@ -11,6 +11,7 @@ pub mod export;
 pub mod ids;
 pub mod model;
 pub mod query;
+pub mod report;
 pub mod sla;
 pub mod sync;
 pub mod ticket;

@@ -78,6 +78,16 @@ pub fn bindings() -> String {
         crate::sla::SlaEvaluation,
         crate::sla::NamedCalendar,
         crate::sla::SlaSettings,
+        crate::report::ReportPeriod,
+        crate::report::ReportQuery,
+        crate::report::TargetCompliance,
+        crate::report::BreachGroup,
+        crate::report::DurationBucket,
+        crate::report::TimeDistribution,
+        crate::report::ReportDay,
+        crate::report::AgentLoad,
+        crate::report::Report,
+        crate::report::ReportSection,
     ));
     s.trim_end().to_owned() + "\n"
 }

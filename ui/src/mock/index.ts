@@ -26,6 +26,8 @@ import type {
   HistoryEvent,
   HistoryField,
   NewTicket,
+  ReportQuery,
+  ReportSection,
   SlaSettings,
   SlaSnapshot,
   SlaState,
@@ -47,6 +49,7 @@ import { DEFAULT_NOTIFICATION_PREFS } from '../lib/notifications';
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
 import { parseUrl } from '../lib/sync';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
+import { mockReport, sectionRows } from './reports';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
 export { XSS_TITLE } from './data';
@@ -80,6 +83,8 @@ export const MOCK_PASSWORD = 'outpost-demo';
 export type MockBackend = Backend & {
   readonly tickets: Ticket[];
   readonly exports: { selection: BulkSelection; path: string; rows: number }[];
+  /** Report sections exported to CSV. */
+  readonly reportExports: { query: ReportQuery; section: ReportSection; path: string; rows: number }[];
   setSavePath(path: string | null): void;
   /** The SLA settings in force. */
   readonly sla: SlaSettings;
@@ -146,6 +151,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const history = new Map<string, HistoryEvent[]>();
   const listeners = new Set<() => void>();
   const exports: MockBackend['exports'] = [];
+  const reportExports: MockBackend['reportExports'] = [];
   let savePath: string | null = opts.savePath === undefined ? '/home/agent/tickets.csv' : opts.savePath;
   let seq = 0;
   const me = AGENTS[opts.agent ?? 0];
@@ -433,6 +439,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
   const backend: MockBackend = {
     tickets,
     exports,
+    reportExports,
     get sla() {
       return sla;
     },
@@ -605,6 +612,19 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       const t = ticket(id);
       const e = evaluate(sla, t, events.get(t.id) ?? initialEvents(t), clock(), true);
       return e.policyId === null ? null : e;
+    },
+    async getReport(query) {
+      await delay();
+      return mockReport(query, { tickets, events, sla, now: clock(), tz: me.timezone, stateAt: slaStateAt });
+    },
+    async exportReportCsv(query, section, path) {
+      await delay();
+      if (!path.toLowerCase().endsWith('.csv'))
+        throw new IpcError({ code: 'invalid_value', message: 'Invalid export path: choose a .csv file' });
+      const report = mockReport(query, { tickets, events, sla, now: clock(), tz: me.timezone, stateAt: slaStateAt });
+      const rows = sectionRows(report, section);
+      reportExports.push({ query, section, path, rows });
+      return rows;
     },
     async onTicketsChanged(handler) {
       listeners.add(handler);

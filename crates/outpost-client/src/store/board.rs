@@ -285,7 +285,7 @@ impl Filter {
 
 impl Store {
     /// The current agent's timezone (else the workspace's, else UTC) and now.
-    fn tz_now(&self) -> StoreResult<(chrono_tz::Tz, DateTime<Utc>)> {
+    pub(crate) fn tz_now(&self) -> StoreResult<(chrono_tz::Tz, DateTime<Utc>)> {
         let name: Option<String> = self.conn().query_row(
             "SELECT coalesce((SELECT timezone FROM agents WHERE id = ?1),
                              (SELECT timezone FROM workspace LIMIT 1))",

@@ -310,6 +310,16 @@ CREATE TABLE notify_snoozes (
 CREATE INDEX notify_snoozes_by_due ON notify_snoozes (due_at);
 "#;
 
+/// Migration 7: the Reports view's index (`reports.rs`).
+///
+/// - `history_status_by_at`: status changes by time, covering, so a report
+///   reads the status history of its period (backlog over time, resolutions
+///   per day) with one index range scan instead of the whole history.
+const M0007_REPORTS: &str = r#"
+CREATE INDEX history_status_by_at ON history (at, ticket_id, old_value, new_value)
+    WHERE field = 'status';
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -318,6 +328,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0004_LEAN_INDEXES_AND_COUNTS,
     M0005_NOTIFIED,
     M0006_NOTIFY_SNOOZES,
+    M0007_REPORTS,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).

@@ -19,6 +19,7 @@ mod board;
 mod comments;
 pub mod migrations;
 mod reads;
+mod reports;
 mod rows;
 mod session;
 mod setup;
@@ -112,6 +113,8 @@ pub struct Store {
     /// Whether the schema has `ticket_counts` (migration 4); false only for
     /// stores opened at an older version (upgrade tests).
     counts_table: bool,
+    /// Completed SLA targets already replayed for reports (`reports.rs`).
+    report_cache: std::sync::Mutex<reports::ReportCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -206,6 +209,7 @@ impl Store {
             numbering,
             sla: Arc::new(sla),
             counts_table,
+            report_cache: Default::default(),
         })
     }
 

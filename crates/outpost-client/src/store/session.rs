@@ -59,30 +59,40 @@ impl Store {
     /// The file appears complete or not at all: rows go to a temporary file in
     /// the same folder that is renamed over `path` at the end.
     pub fn export_csv_to_file(&self, selection: &BulkSelection, path: &Path) -> StoreResult<u64> {
-        let is_csv = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-        if !path.is_absolute() || !is_csv {
-            return Err(ValidationError::Invalid {
-                field: "export path",
-                reason: "choose an absolute path to a .csv file".into(),
-            }
-            .into());
-        }
-        let dir = path
-            .parent()
-            .filter(|d| d.is_dir())
-            .ok_or_else(|| ValidationError::Invalid {
-                field: "export path",
-                reason: format!(
-                    "the folder {} does not exist",
-                    path.parent().unwrap_or(path).display()
-                ),
-            })?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-        let n = self.export_csv(selection, std::io::BufWriter::new(tmp.as_file_mut()))?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| StoreError::Io(e.error))?;
-        Ok(n)
+        write_csv_file(path, |out| self.export_csv(selection, out))
     }
+}
+
+/// Writes a CSV file at `path` (absolute, ending in `.csv`, in an existing
+/// folder) with `write`, atomically: rows go to a temporary file in the same
+/// folder that is renamed over `path` at the end.
+pub(crate) fn write_csv_file(
+    path: &Path,
+    write: impl FnOnce(std::io::BufWriter<&mut std::fs::File>) -> StoreResult<u64>,
+) -> StoreResult<u64> {
+    let is_csv = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    if !path.is_absolute() || !is_csv {
+        return Err(ValidationError::Invalid {
+            field: "export path",
+            reason: "choose an absolute path to a .csv file".into(),
+        }
+        .into());
+    }
+    let dir = path
+        .parent()
+        .filter(|d| d.is_dir())
+        .ok_or_else(|| ValidationError::Invalid {
+            field: "export path",
+            reason: format!(
+                "the folder {} does not exist",
+                path.parent().unwrap_or(path).display()
+            ),
+        })?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let n = write(std::io::BufWriter::new(tmp.as_file_mut()))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| StoreError::Io(e.error))?;
+    Ok(n)
 }

@@ -155,6 +155,17 @@ pub fn evaluate_snapshot(
     run(policies, calendars, events, now, due_override, false).map(|e| e.snapshot)
 }
 
+/// Like [`evaluate`] without the explanation timeline: per-target states for
+/// many tickets at once (reports).
+pub fn evaluate_targets(
+    policies: &SlaPolicySet,
+    calendars: &Calendars,
+    events: &[SlaEvent],
+    now: DateTime<Utc>,
+) -> Result<SlaEvaluation, SlaError> {
+    run(policies, calendars, events, now, None, false)
+}
+
 fn calendar<'a>(
     policies: &'a SlaPolicySet,
     calendars: &'a Calendars,

@@ -29,7 +29,7 @@ pub use calendar::{
     MAX_OPENING_INTERVALS, OpeningHours,
 };
 pub use clock::{SlaError, SlaEvent, SlaTarget};
-pub use engine::{SlaEvaluation, TargetEvaluation, evaluate, evaluate_snapshot};
+pub use engine::{SlaEvaluation, TargetEvaluation, evaluate, evaluate_snapshot, evaluate_targets};
 pub use explain::{Interval, IntervalKind};
 pub use policy::{
     Calendars, DEFAULT_CALENDAR_ID, MAX_TARGET_MINUTES, PolicyCalendar, SlaPolicy, SlaPolicySet,

@@ -22,7 +22,9 @@ mod events;
 mod settings;
 mod time;
 
-pub(crate) use events::{Change, SLA_COLUMNS, SlaRow, events_from, load_events, sla_row};
+pub(crate) use events::{
+    Change, SLA_COLUMNS, SlaRow, events_from, load_events, sla_row, sla_row_at,
+};
 pub(crate) use settings::ensure_sla_settings;
 #[cfg(test)]
 pub(crate) use time::active_ranks;
