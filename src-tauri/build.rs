@@ -21,6 +21,16 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "sync_now",
+    "list_conversations",
+    "get_conversation",
+    "log_conversation",
+    "add_conversation_message",
+    "set_conversation_status",
+    "escalation_draft",
+    "escalate_conversation",
+    "get_rules",
+    "save_rules",
+    "dry_run_rule",
 ];
 
 fn main() {

@@ -175,5 +175,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::sign_in,
         crate::sync::sign_out,
         crate::sync::sync_now,
+        crate::inbox::list_conversations,
+        crate::inbox::get_conversation,
+        crate::inbox::log_conversation,
+        crate::inbox::add_conversation_message,
+        crate::inbox::set_conversation_status,
+        crate::inbox::escalation_draft,
+        crate::inbox::escalate_conversation,
+        crate::inbox::get_rules,
+        crate::inbox::save_rules,
+        crate::inbox::dry_run_rule,
     ]
 }

@@ -10,6 +10,13 @@
 
 import type {
   BoardPage,
+  ConversationStatus,
+  EscalationInput,
+  InboxQuery,
+  MessageAuthor,
+  NewConversationInput,
+  Rule,
+  RuleSet,
   BulkSelection,
   Comment,
   ErrorDto,
@@ -26,6 +33,7 @@ import type {
   TicketPatch,
   TicketQuery,
 } from './bindings';
+import { tauriInboxBackend, type InboxBackend } from './inboxIpc';
 
 /** Who is signed in and the workspace vocabulary the board resolves ids with. */
 export type { Session };
@@ -78,7 +86,7 @@ export type SyncStatus = {
 };
 
 /** Everything the UI can ask of the desktop shell. */
-export interface Backend {
+export interface Backend extends InboxBackend {
   getSession(): Promise<Session>;
   listTickets(query: TicketQuery, cursor: string | null, limit: number): Promise<BoardPage>;
   ticketStats(query: TicketQuery): Promise<StatusCounts>;
@@ -183,6 +191,7 @@ export function tauriBackend(): Backend {
       const { listen } = await import('@tauri-apps/api/event');
       return listen<SyncStatus>('sync-status', (e) => handler(e.payload));
     },
+    ...tauriInboxBackend(call),
   };
 }
 
@@ -271,3 +280,17 @@ export const signIn = (serverUrl: string, email: string, password: string) =>
 export const signOut = () => wrap(() => be().signOut());
 export const syncNow = () => wrap(() => be().syncNow());
 export const onSyncStatus = (handler: (s: SyncStatus) => void) => wrap(() => be().onSyncStatus(handler));
+
+export const listConversations = (query: InboxQuery) => wrap(() => be().listConversations(query));
+export const getConversation = (id: string) => wrap(() => be().getConversation(id));
+export const logConversation = (input: NewConversationInput) => wrap(() => be().logConversation(input));
+export const addConversationMessage = (id: string, author: MessageAuthor, body: string) =>
+  wrap(() => be().addConversationMessage(id, author, body));
+export const setConversationStatus = (id: string, status: ConversationStatus) =>
+  wrap(() => be().setConversationStatus(id, status));
+export const escalationDraft = (id: string) => wrap(() => be().escalationDraft(id));
+export const escalateConversation = (id: string, input: EscalationInput) =>
+  wrap(() => be().escalateConversation(id, input));
+export const getRules = () => wrap(() => be().getRules());
+export const saveRules = (rules: RuleSet) => wrap(() => be().saveRules(rules));
+export const dryRunRule = (rule: Rule) => wrap(() => be().dryRunRule(rule));

@@ -11,6 +11,7 @@ import { getSlaSettings, saveSlaSettings, toIpcError } from '../ipc';
 import { useSession } from '../lib/session';
 import { DAYS, DAY_LABEL, settingsProblems, type Problem } from '../lib/slaRules';
 import { CalendarEditor, PolicyEditor } from './SlaEditors';
+import { RulesPage } from './RulesSettings';
 
 function uniqueId(base: string, taken: Set<string>): string {
   for (let n = 1; ; n++) {
@@ -19,9 +20,14 @@ function uniqueId(base: string, taken: Set<string>): string {
   }
 }
 
-export type SettingsPage = 'sla' | 'server';
+export type SettingsPage = 'sla' | 'server' | 'workflows' | 'rules';
 
-const PAGE_LABEL: Record<SettingsPage, string> = { sla: 'SLA policies', server: 'Server connection' };
+const PAGE_LABEL: Record<SettingsPage, string> = {
+  sla: 'SLA policies',
+  workflows: 'Workflows',
+  rules: 'Rules',
+  server: 'Server connection',
+};
 
 type Props = {
   page?: SettingsPage;
@@ -31,7 +37,7 @@ type Props = {
 };
 
 export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
-  const pages: SettingsPage[] = serverPage ? ['sla', 'server'] : ['sla'];
+  const pages: SettingsPage[] = serverPage ? ['sla', 'workflows', 'rules', 'server'] : ['sla', 'workflows', 'rules'];
   return (
     <main className="settings" aria-labelledby="settings-title">
       <header className="settings-head">
@@ -50,7 +56,13 @@ export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
           ))}
         </nav>
       </header>
-      {page === 'server' && serverPage ? serverPage : <SlaPage />}
+      {page === 'server' && serverPage ? (
+        serverPage
+      ) : page === 'workflows' || page === 'rules' ? (
+        <RulesPage key={page} kind={page} />
+      ) : (
+        <SlaPage />
+      )}
     </main>
   );
 }

@@ -37,6 +37,7 @@ import type {
 import { IpcError, type Backend, type Session, type SyncConflict, type SyncStatus } from '../ipc';
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
 import { parseUrl } from '../lib/sync';
+import { createMockInbox } from './inbox';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
@@ -407,7 +408,20 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     return [...found];
   };
 
+  const inbox = createMockInbox({
+    conversations,
+    clock,
+    me,
+    delay,
+    emitChanged,
+    createTicket: (t) => backend.createTicket(t),
+    ticketCard: (id) => {
+      const t = byId.get(id);
+      return t ? card(t) : null;
+    },
+  });
   const backend: MockBackend = {
+    ...inbox,
     tickets,
     exports,
     get sla() {

@@ -141,6 +141,9 @@ pub struct ChangeSet {
     pub categories: Vec<Category>,
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
+    /// The workspace's workflow rules, when they changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<crate::rules::RuleSet>,
 }
 
 impl ChangeSet {
@@ -153,6 +156,7 @@ impl ChangeSet {
             + self.categories.len()
             + self.conversations.len()
             + self.messages.len()
+            + usize::from(self.rules.is_some())
     }
 
     /// Whether the set holds no rows.

@@ -13,6 +13,8 @@
 pub mod accounts;
 pub mod board;
 pub mod conversations;
+pub mod inbox_sync;
+pub mod rules;
 pub mod sync;
 pub mod tickets;
 
@@ -33,11 +35,12 @@ pub enum Kind {
     Category = 5,
     Conversation = 6,
     Message = 7,
+    Rules = 8,
 }
 
 impl Kind {
     /// Every kind, in feed order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Ticket,
         Kind::Comment,
         Kind::History,
@@ -45,6 +48,7 @@ impl Kind {
         Kind::Category,
         Kind::Conversation,
         Kind::Message,
+        Kind::Rules,
     ];
     /// From its stored number.
     pub fn from_i64(n: i64) -> Option<Kind> {
