@@ -166,7 +166,11 @@ export function InboxView({ openId = null, onOpenTicket }: Props) {
                   className={`conv-row${c.id === selected ? ' is-current' : ''}${s.unread ? ' is-unread' : ''}`}
                   aria-current={c.id === selected ? 'true' : undefined}
                   data-testid="conv-row"
-                  onClick={() => setSelected(c.id)}
+                  onClick={() => {
+                    setSelected(c.id);
+                    // Opening the thread marks it read in the store too.
+                    setItems((all) => all && all.map((x) => (x.conversation.id === c.id ? { ...x, unread: false } : x)));
+                  }}
                 >
                   <span className="conv-top">
                     {s.unread && <span className="unread-dot" aria-label="Unread" />}
@@ -369,6 +373,7 @@ function ThreadPane({
           onClose={() => setEscalating(false)}
           onCreated={(ticketId) => {
             setEscalating(false);
+            void load();
             onChanged();
             onOpenTicket(ticketId);
           }}
