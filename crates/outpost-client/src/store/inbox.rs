@@ -24,7 +24,7 @@ use outpost_core::rules::{self, Event, Facts, Plan, Rule, RuleSet};
 use outpost_core::sync::MutationOp;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS, MAX_TITLE_CHARS};
 use outpost_core::{
-    Agent, AgentId, Conversation, ConversationId, ConversationStatus, HistoryField, Message,
+    AgentId, Conversation, ConversationId, ConversationStatus, HistoryField, Message,
     MessageAuthor, MessageId, NewTicket, Role, Ticket, TicketCard, TicketId,
 };
 use rusqlite::{Connection, OptionalExtension, params};
@@ -779,10 +779,5 @@ impl Store {
             })?;
         }
         Ok(n)
-    }
-
-    /// The agents, for rule editors (re-exported for the shell).
-    pub fn rule_agents(&self) -> StoreResult<Vec<Agent>> {
-        self.agents()
     }
 }

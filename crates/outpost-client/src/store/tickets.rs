@@ -34,10 +34,8 @@ impl Store {
             let id = TicketId(ctx.new_id());
             insert_ticket(ctx, id, &new)
         })?;
-        if new.conversation_id.is_none() {
-            self.run_ticket_rules_logged(card.ticket.id, None);
-        }
-        Ok(card)
+        self.run_ticket_rules_logged(card.ticket.id, None);
+        load_card(self.conn(), card.ticket.id)
     }
 
     /// Applies `patch` to one ticket and returns its card. Fields equal to

@@ -55,8 +55,10 @@ fn a_logged_call_is_queued_listed_and_searchable() {
     assert_eq!(t.messages.len(), 1);
     assert_eq!(t.messages[0].author, MessageAuthor::Customer);
     let out = f.store.pending_mutations(10).unwrap();
-    assert!(matches!(&out[0].op, MutationOp::CreateConversation { conversation, messages }
-        if conversation.id == t.conversation.id && messages.len() == 1));
+    assert!(
+        matches!(&out[0].op, MutationOp::CreateConversation { conversation, messages }
+        if conversation.id == t.conversation.id && messages.len() == 1)
+    );
     // Bad input changes nothing.
     let before = f.store.outbox_len().unwrap();
     assert!(matches!(
@@ -74,7 +76,10 @@ fn a_logged_call_is_queued_listed_and_searchable() {
         .unwrap();
     let all = f.store.inbox(&InboxQuery::default(), 50).unwrap();
     assert_eq!(all.len(), 2);
-    assert_eq!(all[0].conversation.subject, "Refund request", "newest first");
+    assert_eq!(
+        all[0].conversation.subject, "Refund request",
+        "newest first"
+    );
     assert!(all[0].waiting_since.is_some());
     let q = |search: &str, channels: Vec<Channel>| InboxQuery {
         search: search.into(),
@@ -84,8 +89,18 @@ fn a_logged_call_is_queued_listed_and_searchable() {
     let found = f.store.inbox(&q("ORDER 42", vec![]), 50).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].conversation.subject, "Refund request");
-    assert_eq!(f.store.inbox(&q("", vec![Channel::Phone]), 50).unwrap().len(), 1);
-    assert_eq!(f.store.inbox(&q("100%_", vec![]), 50).unwrap().len(), 0, "LIKE wildcards are literal");
+    assert_eq!(
+        f.store
+            .inbox(&q("", vec![Channel::Phone]), 50)
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        f.store.inbox(&q("100%_", vec![]), 50).unwrap().len(),
+        0,
+        "LIKE wildcards are literal"
+    );
 }
 
 #[test]
@@ -94,7 +109,10 @@ fn unread_replies_status_and_first_response() {
     f.store
         .save_sla_settings(&SlaSettings::defaults(chrono_tz::Europe::Paris))
         .unwrap();
-    let t = f.store.log_conversation(&call("VPN down", "cannot connect")).unwrap();
+    let t = f
+        .store
+        .log_conversation(&call("VPN down", "cannot connect"))
+        .unwrap();
     let id = t.conversation.id;
     let card = f
         .store
@@ -112,7 +130,11 @@ fn unread_replies_status_and_first_response() {
     assert_eq!(card.ticket.id, rules::escalation_ticket_id(id));
     assert_eq!(card.ticket.conversation_id, Some(id));
     assert_eq!(card.display_number, "TKT-001", "local numbering");
-    let sla = f.store.ticket_sla(card.ticket.id).unwrap().expect("a policy applies");
+    let sla = f
+        .store
+        .ticket_sla(card.ticket.id)
+        .unwrap()
+        .expect("a policy applies");
     assert_ne!(sla.first_response.as_ref().unwrap().state, SlaState::Met);
 
     // A customer message arrives (noted by the agent): unread until opened.
@@ -139,16 +161,26 @@ fn unread_replies_status_and_first_response() {
     let sla = f.store.ticket_sla(card.ticket.id).unwrap().unwrap();
     assert_eq!(sla.first_response.unwrap().state, SlaState::Met);
     assert!(matches!(
-        f.store.add_conversation_message(id, MessageAuthor::Agent, "   "),
+        f.store
+            .add_conversation_message(id, MessageAuthor::Agent, "   "),
         Err(StoreError::Validation(_))
     ));
 
     // Snooze and close, each queued once.
     let before = f.store.outbox_len().unwrap();
-    let c = f.store.set_conversation_status(id, ConversationStatus::Snoozed).unwrap();
+    let c = f
+        .store
+        .set_conversation_status(id, ConversationStatus::Snoozed)
+        .unwrap();
     assert_eq!(c.status, ConversationStatus::Snoozed);
-    f.store.set_conversation_status(id, ConversationStatus::Snoozed).unwrap();
-    assert_eq!(f.store.outbox_len().unwrap(), before + 1, "no change, no mutation");
+    f.store
+        .set_conversation_status(id, ConversationStatus::Snoozed)
+        .unwrap();
+    assert_eq!(
+        f.store.outbox_len().unwrap(),
+        before + 1,
+        "no change, no mutation"
+    );
     let only_open = InboxQuery {
         statuses: vec![ConversationStatus::Open],
         ..Default::default()
@@ -171,7 +203,9 @@ fn unread_replies_status_and_first_response() {
     assert_eq!(thread.ticket.unwrap().ticket.id, card.ticket.id);
     let draft = f.store.escalation_draft(id).unwrap();
     assert_eq!(draft.title, "VPN down");
-    assert!(draft.description.contains("cannot connect") && draft.description.contains("Restarting"));
+    assert!(
+        draft.description.contains("cannot connect") && draft.description.contains("Restarting")
+    );
 }
 
 #[test]
@@ -189,13 +223,14 @@ fn rules_are_admin_only_validated_and_run_offline_once() {
     f.store.set_current_agent(Some(ANA)).unwrap();
     let mut bad = escalate_rule("outage");
     bad.actions.clear();
-    assert!(f
-        .store
-        .save_rules(RuleSet {
-            rules: vec![bad],
-            updated_at: None
-        })
-        .is_err());
+    assert!(
+        f.store
+            .save_rules(RuleSet {
+                rules: vec![bad],
+                updated_at: None
+            })
+            .is_err()
+    );
     let saved = f
         .store
         .save_rules(RuleSet {
@@ -207,7 +242,10 @@ fn rules_are_admin_only_validated_and_run_offline_once() {
     assert_eq!(f.store.rules().unwrap().rules.len(), 1);
 
     // Offline: a matching call gets exactly one ticket from the rule.
-    let t = f.store.log_conversation(&call("Total outage", "nothing works")).unwrap();
+    let t = f
+        .store
+        .log_conversation(&call("Total outage", "nothing works"))
+        .unwrap();
     let tid = rules::escalation_ticket_id(t.conversation.id);
     assert_eq!(t.conversation.ticket_id, Some(tid));
     let card = t.ticket.expect("linked ticket");
@@ -223,7 +261,11 @@ fn rules_are_admin_only_validated_and_run_offline_once() {
         .iter()
         .find(|m| matches!(m.op, MutationOp::CreateTicket { .. }))
         .unwrap();
-    assert_eq!(create.op_id, rules::creation_op_id(tid), "the id the server derives too");
+    assert_eq!(
+        create.op_id,
+        rules::creation_op_id(tid),
+        "the id the server derives too"
+    );
     // A non-matching call gets none; a customer message does not re-fire.
     let other = f.store.log_conversation(&call("Question", "hi")).unwrap();
     assert!(other.conversation.ticket_id.is_none());
@@ -280,7 +322,11 @@ fn ticket_rules_run_on_local_creates_and_updates() {
             },
         )
         .unwrap();
-    assert_eq!(card.ticket.category_id, Some(NETWORK), "the rule's change shows at once");
+    assert_eq!(
+        card.ticket.category_id,
+        Some(NETWORK),
+        "the rule's change shows at once"
+    );
     assert_eq!(f.store.comments(card.ticket.id).unwrap().len(), 1);
     // Another update fires again (a new event), but a no-op update does not.
     f.store

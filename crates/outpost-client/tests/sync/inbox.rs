@@ -27,7 +27,10 @@ fn rule(word: &str) -> Rule {
 }
 
 fn tickets(d: &Device) -> Vec<outpost_core::TicketCard> {
-    d.s().board_page(&TicketQuery::default(), None, 100).unwrap().cards
+    d.s()
+        .board_page(&TicketQuery::default(), None, 100)
+        .unwrap()
+        .cards
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -63,9 +66,19 @@ async fn conversations_rules_and_escalations_sync_to_one_ticket() {
     let inbox = ana.s().inbox(&InboxQuery::default(), 10).unwrap();
     assert_eq!(inbox.len(), 1);
     assert!(inbox[0].unread);
-    assert!(inbox[0].ticket_label.as_deref().unwrap().starts_with("TKT-"));
+    assert!(
+        inbox[0]
+            .ticket_label
+            .as_deref()
+            .unwrap()
+            .starts_with("TKT-")
+    );
     assert_eq!(tickets(&ana).len(), 1);
-    assert_eq!(ana.s().rules().unwrap().rules.len(), 1, "rules reach the app");
+    assert_eq!(
+        ana.s().rules().unwrap().rules.len(),
+        1,
+        "rules reach the app"
+    );
 
     // Ben, offline, logs a call that his synced rule escalates locally.
     ben.sync().await;
@@ -85,7 +98,10 @@ async fn conversations_rules_and_escalations_sync_to_one_ticket() {
     ben.sync().await;
     let bens = tickets(&ben);
     assert_eq!(bens.len(), 2);
-    let synced = bens.iter().find(|c| c.ticket.id == local.ticket.id).unwrap();
+    let synced = bens
+        .iter()
+        .find(|c| c.ticket.id == local.ticket.id)
+        .unwrap();
     assert!(synced.ticket.number.is_some(), "the number arrives on sync");
 
     // The admin adds a rule Ana has not pulled yet; Ana escalates by hand
@@ -122,13 +138,20 @@ async fn conversations_rules_and_escalations_sync_to_one_ticket() {
             },
         )
         .unwrap();
-    assert_eq!(mine.ticket.id, rules::escalation_ticket_id(call.conversation.id));
+    assert_eq!(
+        mine.ticket.id,
+        rules::escalation_ticket_id(call.conversation.id)
+    );
     ana.sync().await;
     ana.sync().await;
     ben.sync().await;
     for d in [&ana, &ben] {
         let all = tickets(d);
-        assert_eq!(all.len(), 3, "one ticket per escalated conversation, not two");
+        assert_eq!(
+            all.len(),
+            3,
+            "one ticket per escalated conversation, not two"
+        );
         let linked: Vec<_> = all
             .iter()
             .filter(|c| c.ticket.conversation_id == Some(call.conversation.id))
@@ -139,7 +162,11 @@ async fn conversations_rules_and_escalations_sync_to_one_ticket() {
         assert_eq!(thread.conversation.ticket_id, Some(mine.ticket.id));
         assert_eq!(thread.messages.len(), 1);
     }
-    assert_eq!(ana.s().outbox_len().unwrap(), 0, "nothing left unsent or rejected");
+    assert_eq!(
+        ana.s().outbox_len().unwrap(),
+        0,
+        "nothing left unsent or rejected"
+    );
     let rejections = ana.s().sync_rejections().unwrap();
     assert!(rejections.is_empty(), "{rejections:?}");
 }

@@ -377,7 +377,7 @@ fn mix(id: Uuid, slot: u16) -> Uuid {
 }
 
 /// A ticket to create from the event's conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TicketCreation {
     pub id: TicketId,
     pub ticket: NewTicket,
@@ -394,7 +394,7 @@ pub struct PlannedComment {
 }
 
 /// What the rules do for one event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     /// Firing keys to record (one per matching rule).
     pub fired: Vec<String>,

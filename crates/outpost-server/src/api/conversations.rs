@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::auth::Session;
 use crate::error::{ApiJson, ApiPath, AppError};
 use crate::store::{WriteScope, conversations as conv, rules, tickets};
-use outpost_core::rules::Event;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use outpost_core::rules::Event;
 use outpost_core::sync::Hlc;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS, MAX_TITLE_CHARS};
 use outpost_core::{
@@ -107,7 +107,13 @@ pub async fn create_conversation(
                 node,
                 now,
             };
-            rules::on_conversation(tx, &mut scope, c.id, &Event::conversation_created(c.id), &ctx)?;
+            rules::on_conversation(
+                tx,
+                &mut scope,
+                c.id,
+                &Event::conversation_created(c.id),
+                &ctx,
+            )?;
             Ok::<_, AppError>(ConversationThread {
                 conversation: conv::get(tx, scope.workspace(), c.id)?,
                 messages,

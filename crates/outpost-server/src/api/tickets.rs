@@ -200,8 +200,18 @@ pub async fn create_ticket(
             if let Some(c) = new.conversation_id {
                 crate::store::conversations::link_ticket(tx, &mut scope, c, t.id)?;
             }
-            let ctx = crate::store::rules::RunCtx { actor: origin.actor, node, now };
-            crate::store::rules::on_ticket(tx, &mut scope, t.id, &outpost_core::rules::Event::ticket_created(t.id), &ctx)?;
+            let ctx = crate::store::rules::RunCtx {
+                actor: origin.actor,
+                node,
+                now,
+            };
+            crate::store::rules::on_ticket(
+                tx,
+                &mut scope,
+                t.id,
+                &outpost_core::rules::Event::ticket_created(t.id),
+                &ctx,
+            )?;
             Ok::<_, AppError>(tickets::load(tx, scope.workspace(), t.id)?.map_or(t, |(t, _)| t))
         })
         .await?;
@@ -240,7 +250,11 @@ pub async fn patch_ticket(
                 now,
             };
             let before = tickets::patch(tx, &mut scope, t.id, &patch, &origin)?;
-            let ctx = crate::store::rules::RunCtx { actor: origin.actor, node, now };
+            let ctx = crate::store::rules::RunCtx {
+                actor: origin.actor,
+                node,
+                now,
+            };
             let event = outpost_core::rules::Event::ticket_updated(t.id, origin.op_id);
             crate::store::rules::on_ticket(tx, &mut scope, t.id, &event, &ctx)?;
             Ok::<_, AppError>(tickets::load(tx, ws, t.id)?.map_or(before, |(t, _)| t))

@@ -328,8 +328,8 @@ pub fn workspaces_with_waiting_rules(
         let waits = set.rules.iter().any(|r| {
             r.enabled && matches!(r.trigger, outpost_core::rules::Trigger::NoAgentReply { .. })
         });
-        if let (true, Some(admin)) = (waits, r.opt_parse(2)?) {
-            out.push((r.parse(0)?, admin));
+        if let (true, Some(admin)) = (waits, r.opt_parse::<AgentId>(2)?) {
+            out.push((r.parse::<WorkspaceId>(0)?, admin));
         }
     }
     Ok(out)

@@ -72,7 +72,10 @@ async fn pull_everything(s: &TestServer, token: &str) -> Result<Vec<PullResponse
 }
 
 async fn tickets_of(s: &TestServer, token: &str) -> Result<Vec<Value>> {
-    let res = s.req(Method::GET, "/api/v1/tickets?limit=200", token).send().await?;
+    let res = s
+        .req(Method::GET, "/api/v1/tickets?limit=200", token)
+        .send()
+        .await?;
     let body = expect(res, StatusCode::OK).await?;
     Ok(body["cards"]
         .as_array()
@@ -89,8 +92,10 @@ async fn a_matching_conversation_gets_exactly_one_linked_ticket(b: Backend) -> R
     // The email gateway posts a matching and a non-matching conversation.
     let res = s
         .req(Method::POST, "/api/v1/conversations", &ws.token)
-        .json(&json!({"channel": "email", "customerName": "Cleo", "customerContact": "cleo@shop.test",
-            "subject": "Total OUTAGE at the shop", "body": "Nothing works since 9am"}))
+        .json(
+            &json!({"channel": "email", "customerName": "Cleo", "customerContact": "cleo@shop.test",
+            "subject": "Total OUTAGE at the shop", "body": "Nothing works since 9am"}),
+        )
         .send()
         .await?;
     let thread = expect(res, StatusCode::CREATED).await?;
@@ -102,21 +107,31 @@ async fn a_matching_conversation_gets_exactly_one_linked_ticket(b: Backend) -> R
     assert_eq!(ticket_id, rules::escalation_ticket_id(conv_id).to_string());
     let res = s
         .req(Method::POST, "/api/v1/conversations", &ws.token)
-        .json(&json!({"channel": "chat", "customerName": "Dan", "subject": "Question about pricing"}))
+        .json(
+            &json!({"channel": "chat", "customerName": "Dan", "subject": "Question about pricing"}),
+        )
         .send()
         .await?;
     let other = expect(res, StatusCode::CREATED).await?;
     assert!(other["conversation"]["ticketId"].is_null());
     // A follow-up message does not create a second ticket.
     let res = s
-        .req(Method::POST, &format!("/api/v1/conversations/{conv_id}/messages"), &ws.token)
+        .req(
+            Method::POST,
+            &format!("/api/v1/conversations/{conv_id}/messages"),
+            &ws.token,
+        )
         .json(&json!({"body": "Still down", "author": "customer"}))
         .send()
         .await?;
     expect(res, StatusCode::CREATED).await?;
     // Manual escalation of the linked conversation is refused.
     let res = s
-        .req(Method::POST, &format!("/api/v1/conversations/{conv_id}/ticket"), &ws.token)
+        .req(
+            Method::POST,
+            &format!("/api/v1/conversations/{conv_id}/ticket"),
+            &ws.token,
+        )
         .json(&json!({}))
         .send()
         .await?;
@@ -130,14 +145,25 @@ async fn a_matching_conversation_gets_exactly_one_linked_ticket(b: Backend) -> R
     assert_eq!(linked.len(), 1, "exactly one ticket: {tickets:?}");
     assert_eq!(linked[0]["priority"], "urgent");
     assert_eq!(linked[0]["title"], "Total OUTAGE at the shop");
-    assert!(linked[0]["description"].as_str().unwrap().contains("Nothing works"));
+    assert!(
+        linked[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Nothing works")
+    );
     assert_eq!(tickets.len(), 1);
 
     // A syncing client sees the conversation linked to its one ticket, the
     // rule's comment and the rules themselves.
     let pages = pull_everything(&s, &ws.token).await?;
-    let convs: Vec<&Conversation> = pages.iter().flat_map(|p| &p.changes.conversations).collect();
-    let c = convs.iter().find(|c| c.id == conv_id).context("conversation pulled")?;
+    let convs: Vec<&Conversation> = pages
+        .iter()
+        .flat_map(|p| &p.changes.conversations)
+        .collect();
+    let c = convs
+        .iter()
+        .find(|c| c.id == conv_id)
+        .context("conversation pulled")?;
     assert_eq!(c.ticket_id.map(|t| t.to_string()), Some(ticket_id.clone()));
     let pulled: Vec<_> = pages
         .iter()
@@ -152,7 +178,10 @@ async fn a_matching_conversation_gets_exactly_one_linked_ticket(b: Backend) -> R
             .flat_map(|p| &p.changes.comments)
             .any(|c| c.body == "Escalated by rule")
     );
-    let rules_pulled = pages.iter().find_map(|p| p.changes.rules.clone()).context("rules synced")?;
+    let rules_pulled = pages
+        .iter()
+        .find_map(|p| p.changes.rules.clone())
+        .context("rules synced")?;
     assert_eq!(rules_pulled.rules.len(), 1);
     assert_eq!(
         pages.iter().flat_map(|p| &p.changes.messages).count(),
@@ -190,7 +219,13 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
         at: now,
     };
     let tid = rules::escalation_ticket_id(conv.id);
-    let new = rules::ticket_from_conversation(&conv, std::slice::from_ref(&first), Priority::High, None, None);
+    let new = rules::ticket_from_conversation(
+        &conv,
+        std::slice::from_ref(&first),
+        Priority::High,
+        None,
+        None,
+    );
     let m1 = dev.op(
         now_ms(),
         MutationOp::CreateConversation {
@@ -223,13 +258,21 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
             status: ConversationStatus::Snoozed,
         },
     );
-    let res = s.push(&ws.token, dev.id, vec![m1.clone(), m2.clone(), m3, m4]).await?;
+    let res = s
+        .push(&ws.token, dev.id, vec![m1.clone(), m2.clone(), m3, m4])
+        .await?;
     assert!(
-        res.results.iter().all(|r| r.status == MutationStatus::Applied),
+        res.results
+            .iter()
+            .all(|r| r.status == MutationStatus::Applied),
         "{:?}",
         res.results
     );
-    assert_eq!(res.numbers.len(), 1, "the app gets the number of the one ticket");
+    assert_eq!(
+        res.numbers.len(),
+        1,
+        "the app gets the number of the one ticket"
+    );
     assert_eq!(res.numbers[0].ticket_id, tid);
     // A second device escalating the same conversation again (another id) is refused.
     let mut dev2 = Device::new(ws.admin.id);
@@ -244,16 +287,28 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
     );
     let res2 = s.push(&ws.admin_token, dev2.id, vec![other]).await?;
     assert_eq!(res2.results[0].status, MutationStatus::Rejected);
-    assert_eq!(res2.results[0].reason.as_ref().unwrap().code, "already_escalated");
+    assert_eq!(
+        res2.results[0].reason.as_ref().unwrap().code,
+        "already_escalated"
+    );
     // Replaying the first push changes nothing.
     let again = s.push(&ws.token, dev.id, vec![m1, m2]).await?;
-    assert!(again.results.iter().all(|r| r.status == MutationStatus::Duplicate));
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.status == MutationStatus::Duplicate)
+    );
 
     let tickets = tickets_of(&s, &ws.token).await?;
     assert_eq!(tickets.len(), 1, "one ticket, not two: {tickets:?}");
     assert_eq!(tickets[0]["id"], json!(tid.to_string()));
     let res = s
-        .req(Method::GET, &format!("/api/v1/conversations/{}", conv.id), &ws.token)
+        .req(
+            Method::GET,
+            &format!("/api/v1/conversations/{}", conv.id),
+            &ws.token,
+        )
         .send()
         .await?;
     let thread = expect(res, StatusCode::OK).await?;
@@ -268,7 +323,11 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
     // History holds one `created` event for the ticket.
     let number = tickets[0]["number"].as_u64().context("numbered")?;
     let res = s
-        .req(Method::GET, &format!("/api/v1/tickets/{number}/history"), &ws.token)
+        .req(
+            Method::GET,
+            &format!("/api/v1/tickets/{number}/history"),
+            &ws.token,
+        )
         .send()
         .await?;
     let history = expect(res, StatusCode::OK).await?;
@@ -285,7 +344,10 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
 async fn rules_are_admin_only_and_validated(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let res = s.req(Method::GET, "/api/v1/rules", &ws.token).send().await?;
+    let res = s
+        .req(Method::GET, "/api/v1/rules", &ws.token)
+        .send()
+        .await?;
     expect_error(res, StatusCode::FORBIDDEN).await?;
     let res = s
         .req(Method::PUT, "/api/v1/rules", &ws.token)
@@ -293,7 +355,11 @@ async fn rules_are_admin_only_and_validated(b: Backend) -> Result<()> {
         .send()
         .await?;
     expect_error(res, StatusCode::FORBIDDEN).await?;
-    let res = s.http.get(format!("{}/api/v1/rules", s.base)).send().await?;
+    let res = s
+        .http
+        .get(format!("{}/api/v1/rules", s.base))
+        .send()
+        .await?;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     // Invalid: no actions; unknown agent; a ticket trigger creating a ticket.
     let mut bad = escalate_rule(&["x"]);
@@ -328,16 +394,28 @@ async fn rules_are_admin_only_and_validated(b: Backend) -> Result<()> {
     second.enabled = false;
     let saved = put_rules(&s, &ws.admin_token, vec![escalate_rule(&["a"]), second]).await?;
     assert!(saved["updatedAt"].is_string());
-    let res = s.req(Method::GET, "/api/v1/rules", &ws.admin_token).send().await?;
+    let res = s
+        .req(Method::GET, "/api/v1/rules", &ws.admin_token)
+        .send()
+        .await?;
     let got: RuleSet = serde_json::from_value(expect(res, StatusCode::OK).await?)?;
     assert_eq!(got.rules.len(), 2);
     assert_eq!(got.rules[1].name, "Second");
     let other = s.workspace("Other").await?;
-    let res = s.req(Method::GET, "/api/v1/rules", &other.admin_token).send().await?;
+    let res = s
+        .req(Method::GET, "/api/v1/rules", &other.admin_token)
+        .send()
+        .await?;
     let theirs: RuleSet = serde_json::from_value(expect(res, StatusCode::OK).await?)?;
     assert!(theirs.rules.is_empty());
     // The OpenAPI document lists the endpoints.
-    let doc: Value = s.http.get(format!("{}/api/openapi.json", s.base)).send().await?.json().await?;
+    let doc: Value = s
+        .http
+        .get(format!("{}/api/openapi.json", s.base))
+        .send()
+        .await?
+        .json()
+        .await?;
     assert!(doc["paths"]["/api/v1/rules"]["put"].is_object());
     assert!(doc["paths"]["/api/v1/rules/dry-run"]["post"].is_object());
     Ok(())
@@ -368,7 +446,10 @@ async fn dry_run_lists_matches_and_changes_nothing(b: Backend) -> Result<()> {
         .collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(subjects.iter().all(|s| s.to_lowercase().contains("refund")));
-    assert!(tickets_of(&s, &ws.token).await?.is_empty(), "a dry run creates nothing");
+    assert!(
+        tickets_of(&s, &ws.token).await?.is_empty(),
+        "a dry run creates nothing"
+    );
     let res = s
         .req(Method::POST, "/api/v1/rules/dry-run", &ws.token)
         .json(&escalate_rule(&["x"]))
@@ -421,12 +502,21 @@ async fn ticket_rules_set_fields_and_notify(b: Backend) -> Result<()> {
     assert_eq!(plain["priority"], "normal");
     let number = t["number"].as_u64().unwrap();
     let res = s
-        .req(Method::GET, &format!("/api/v1/tickets/{number}/comments"), &ws.token)
+        .req(
+            Method::GET,
+            &format!("/api/v1/tickets/{number}/comments"),
+            &ws.token,
+        )
         .send()
         .await?;
     let comments = expect(res, StatusCode::OK).await?;
     let c = &comments.as_array().unwrap()[0];
-    assert!(c["body"].as_str().unwrap().starts_with(&format!("@{}", ws.agent.name)));
+    assert!(
+        c["body"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("@{}", ws.agent.name))
+    );
     assert_eq!(c["mentions"], json!([ws.agent.id.to_string()]));
     Ok(())
 }
@@ -480,7 +570,10 @@ async fn waiting_conversations_fire_after_the_wait(b: Backend) -> Result<()> {
     assert_eq!(sweep(3).await?, 1, "looked at again");
     let tickets = tickets_of(&s, &ws.token).await?;
     assert_eq!(tickets.len(), 1, "fires once per waiting message");
-    assert_eq!(tickets[0]["id"], json!(rules::escalation_ticket_id(id).to_string()));
+    assert_eq!(
+        tickets[0]["id"],
+        json!(rules::escalation_ticket_id(id).to_string())
+    );
     Ok(())
 }
 
