@@ -121,3 +121,27 @@ pub(crate) async fn save_rules(app: AppHandle, rules: RuleSet) -> CmdResult<Rule
 pub(crate) fn dry_run_rule(state: State<'_, AppState>, rule: Rule) -> CmdResult<Vec<DryRunMatch>> {
     state.with(|s| s.dry_run_rule(&rule, 200))
 }
+
+/// Fires the `no_agent_reply` rules on waiting conversations once a minute,
+/// offline too (the server does the same for what it holds).
+pub(crate) fn spawn_waiting_rules(app: AppHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("waiting-rules".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(60));
+                let state = app.state::<AppState>();
+                let fired = state.with(|s| {
+                    let before = s.outbox_len()?;
+                    s.run_waiting_rules()?;
+                    Ok(s.outbox_len()? != before)
+                });
+                if let Ok(true) = fired {
+                    changed(&app);
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the waiting-rules thread: {e}");
+    }
+}

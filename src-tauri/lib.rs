@@ -51,6 +51,7 @@ pub fn run() {
         .invoke_handler(commands::handler())
         .setup(|app| {
             sla_timer::spawn(app.handle().clone());
+            inbox::spawn_waiting_rules(app.handle().clone());
             sync::resume(app.handle());
             Ok(())
         })
