@@ -387,7 +387,7 @@ async fn rules_are_admin_only_and_validated(b: Backend) -> Result<()> {
         .header("content-type", "application/json")
         .send()
         .await?;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Saved and read back in order; another workspace sees none of them.
     let mut second = escalate_rule(&["b"]);
     second.name = "Second".into();
