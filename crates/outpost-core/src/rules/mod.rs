@@ -648,7 +648,7 @@ pub fn ticket_from_conversation(
 
 /// Whether a conversation waits for an agent: its last message is the
 /// customer's. Returns that message.
-pub fn waiting_since<'a>(messages: &'a [Message]) -> Option<&'a Message> {
+pub fn waiting_since(messages: &[Message]) -> Option<&Message> {
     messages
         .iter()
         .max_by_key(|m| (m.at, m.id))
