@@ -26,6 +26,16 @@ const COMMANDS: &[&str] = &[
     "get_notification_prefs",
     "save_notification_prefs",
     "get_notification_problem",
+    "list_conversations",
+    "get_conversation",
+    "log_conversation",
+    "add_conversation_message",
+    "set_conversation_status",
+    "escalation_draft",
+    "escalate_conversation",
+    "get_rules",
+    "save_rules",
+    "dry_run_rule",
 ];
 
 fn main() {

@@ -196,5 +196,15 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::notify::get_notification_prefs,
         crate::notify::save_notification_prefs,
         crate::notify::get_notification_problem,
+        crate::inbox::list_conversations,
+        crate::inbox::get_conversation,
+        crate::inbox::log_conversation,
+        crate::inbox::add_conversation_message,
+        crate::inbox::set_conversation_status,
+        crate::inbox::escalation_draft,
+        crate::inbox::escalate_conversation,
+        crate::inbox::get_rules,
+        crate::inbox::save_rules,
+        crate::inbox::dry_run_rule,
     ]
 }

@@ -5,6 +5,7 @@
 //! Environment: `OUTPOST_STORE` overrides the store file (tests use it).
 
 mod commands;
+mod inbox;
 mod notify;
 mod sla_timer;
 mod state;
@@ -62,6 +63,7 @@ pub fn run() {
         .setup(|app| {
             tray::create(app.handle());
             sla_timer::spawn(app.handle().clone());
+            inbox::spawn_waiting_rules(app.handle().clone());
             sync::resume(app.handle());
             Ok(())
         })

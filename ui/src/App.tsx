@@ -14,12 +14,27 @@ import { useNow } from './lib/hooks';
 import { ComingSoon, Sidebar, type View } from './components/Sidebar';
 import { TicketsView } from './components/TicketsView';
 import { ReportsView } from './components/ReportsView';
+import { InboxView } from './components/InboxView';
 import { SettingsView, type SettingsPage } from './components/SettingsView';
 import { ServerConnection } from './components/ServerConnection';
 import { SyncIndicator } from './components/SyncIndicator';
 
 const SERVER_SECTION = 'server';
 const NOTIFICATIONS_SECTION = 'notifications';
+/** Settings sections (as the board's empty state and the notices name them) and their pages. */
+const SECTION_PAGE: Record<string, SettingsPage> = {
+  server: 'server',
+  [NOTIFICATIONS_SECTION]: 'notifications',
+  Workflows: 'workflows',
+  Rules: 'rules',
+};
+const PAGE_SECTION: Record<SettingsPage, string | undefined> = {
+  sla: undefined,
+  server: SERVER_SECTION,
+  notifications: NOTIFICATIONS_SECTION,
+  workflows: 'Workflows',
+  rules: 'Rules',
+};
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -90,15 +105,11 @@ export function App() {
     setOpenRequest(null);
   };
   const settingsPage: SettingsPage | null =
-    view.view !== 'settings'
-      ? null
-      : !view.section
-        ? 'sla'
-        : view.section === SERVER_SECTION
-          ? 'server'
-          : view.section === NOTIFICATIONS_SECTION
-            ? 'notifications'
-            : null;
+    view.view !== 'settings' ? null : !view.section ? 'sla' : (SECTION_PAGE[view.section] ?? null);
+  const openTicket = (id: string) => {
+    setView({ view: 'tickets' });
+    setOpenRequest((r) => ({ id, n: (r?.n ?? 0) + 1 }));
+  };
   return (
     <SessionContext.Provider value={session}>
       <div className="app">
@@ -125,12 +136,12 @@ export function App() {
           <TicketsView key={epoch} onNavigate={navigate} openRequest={openRequest} />
         ) : view.view === 'reports' ? (
           <ReportsView key={epoch} />
+        ) : view.view === 'inbox' ? (
+          <InboxView key={`${epoch}-${view.section ?? ''}`} openId={view.section ?? null} onOpenTicket={openTicket} />
         ) : settingsPage ? (
           <SettingsView
             page={settingsPage}
-            onPage={(p) =>
-              navigate('settings', p === 'server' ? SERVER_SECTION : p === 'notifications' ? NOTIFICATIONS_SECTION : undefined)
-            }
+            onPage={(p) => navigate('settings', p === 'sla' ? undefined : PAGE_SECTION[p])}
             serverPage={
               <ServerConnection status={sync.status} onSignedIn={() => void reloadSession()} onSignOut={doSignOut} />
             }

@@ -424,3 +424,27 @@ breachesByCategory: Array<BreachGroup>, firstResponseTimes: TimeDistribution, re
 agentLoad: Array<AgentLoad>, };
 
 export type ReportSection = "compliance" | "breaches_by_priority" | "breaches_by_category" | "first_response_times" | "resolution_times" | "backlog" | "created_resolved" | "agent_load";
+export type InboxQuery = { search: string, channels: Array<Channel>, statuses: Array<ConversationStatus>, };
+
+export type ConversationSummary = { conversation: Conversation, lastMessage: string | null, lastAuthor: MessageAuthor | null, unread: boolean, waitingSince: string | null, ticketLabel: string | null, };
+
+export type ConversationThread = { conversation: Conversation, messages: Array<Message>, ticket: TicketCard | null, };
+
+export type NewConversationInput = { channel: Channel, customerName: string, customerContact: string, body: string, subject: string, };
+
+export type EscalationInput = { title: string, description: string, priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, };
+
+export type DryRunMatch = { conversationId: ConversationId, subject: string, customerName: string, channel: Channel, lastMessageAt: string, };
+
+export type Trigger = { "kind": "conversation_created" } | { "kind": "customer_message" } | { "kind": "no_agent_reply", minutes: number, } | { "kind": "ticket_created" } | { "kind": "ticket_updated" };
+
+export type MatchMode = "all" | "any";
+
+export type Condition = { "field": "channel", anyOf: Array<Channel>, } | { "field": "subject_contains", words: Array<string>, } | { "field": "body_contains", words: Array<string>, } | { "field": "email_domain", domains: Array<string>, } | { "field": "priority", anyOf: Array<Priority>, } | { "field": "category", anyOf: Array<CategoryId>, } | { "field": "status", anyOf: Array<Status>, } | { "field": "tags", anyOf: Array<string>, };
+
+export type Action = { "kind": "create_ticket", priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, } | { "kind": "set_priority", priority: Priority, } | { "kind": "set_category", categoryId: CategoryId | null, } | { "kind": "set_assignee", assigneeId: AgentId | null, } | { "kind": "set_status", status: Status, } | { "kind": "add_comment", body: string, } | { "kind": "notify_agent", agentId: AgentId, message: string, };
+
+export type Rule = { id: string, name: string, enabled: boolean, trigger: Trigger, matchMode: MatchMode, conditions: Array<Condition>, actions: Array<Action>, };
+
+export type RuleSet = { rules: Array<Rule>, updatedAt: string | null, };
+

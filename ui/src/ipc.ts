@@ -10,6 +10,13 @@
 
 import type {
   BoardPage,
+  ConversationStatus,
+  EscalationInput,
+  InboxQuery,
+  MessageAuthor,
+  NewConversationInput,
+  Rule,
+  RuleSet,
   BulkSelection,
   Comment,
   ErrorDto,
@@ -29,6 +36,7 @@ import type {
   TicketPatch,
   TicketQuery,
 } from './bindings';
+import { tauriInboxBackend, type InboxBackend } from './inboxIpc';
 
 /** Who is signed in and the workspace vocabulary the board resolves ids with. */
 export type { Session };
@@ -100,7 +108,7 @@ export type NotificationPrefs = {
 export type OpenTarget = { kind: 'ticket'; ticketId: string } | { kind: 'board'; sla: 'at_risk' | 'overdue' };
 
 /** Everything the UI can ask of the desktop shell. */
-export interface Backend {
+export interface Backend extends InboxBackend {
   getSession(): Promise<Session>;
   listTickets(query: TicketQuery, cursor: string | null, limit: number): Promise<BoardPage>;
   ticketStats(query: TicketQuery): Promise<StatusCounts>;
@@ -231,6 +239,7 @@ export function tauriBackend(): Backend {
       const { listen } = await import('@tauri-apps/api/event');
       return listen<OpenTarget>('open-target', (e) => handler(e.payload));
     },
+    ...tauriInboxBackend(call),
   };
 }
 
@@ -328,3 +337,17 @@ export const getNotificationProblem = () => wrap(() => be().getNotificationProbl
 export const onNotificationsUnavailable = (handler: (reason: string) => void) =>
   wrap(() => be().onNotificationsUnavailable(handler));
 export const onOpenTarget = (handler: (t: OpenTarget) => void) => wrap(() => be().onOpenTarget(handler));
+
+export const listConversations = (query: InboxQuery) => wrap(() => be().listConversations(query));
+export const getConversation = (id: string) => wrap(() => be().getConversation(id));
+export const logConversation = (input: NewConversationInput) => wrap(() => be().logConversation(input));
+export const addConversationMessage = (id: string, author: MessageAuthor, body: string) =>
+  wrap(() => be().addConversationMessage(id, author, body));
+export const setConversationStatus = (id: string, status: ConversationStatus) =>
+  wrap(() => be().setConversationStatus(id, status));
+export const escalationDraft = (id: string) => wrap(() => be().escalationDraft(id));
+export const escalateConversation = (id: string, input: EscalationInput) =>
+  wrap(() => be().escalateConversation(id, input));
+export const getRules = () => wrap(() => be().getRules());
+export const saveRules = (rules: RuleSet) => wrap(() => be().saveRules(rules));
+export const dryRunRule = (rule: Rule) => wrap(() => be().dryRunRule(rule));

@@ -655,3 +655,6 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
 
 #[path = "sync/model.rs"]
 mod model;
+
+#[path = "sync/inbox.rs"]
+mod inbox;

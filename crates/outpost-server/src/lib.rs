@@ -37,6 +37,9 @@ pub struct Config {
     pub body_limit: usize,
     /// Largest sync push body (a long offline outbox).
     pub push_body_limit: usize,
+    /// How often conversations waiting for an agent are checked against the
+    /// `no_agent_reply` rules.
+    pub rules_sweep: Duration,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             login_window: Duration::from_secs(300),
             body_limit: 1024 * 1024,
             push_body_limit: 32 * 1024 * 1024,
+            rules_sweep: Duration::from_secs(60),
         }
     }
 }
@@ -99,10 +103,44 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
+    let sweeper = tokio::spawn(sweep_waiting_rules(state.clone()));
+    let served = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await;
+    sweeper.abort();
+    served
+}
+
+/// Fires the `no_agent_reply` rules on waiting conversations every
+/// `config.rules_sweep`, as the workspace's first admin.
+async fn sweep_waiting_rules(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.rules_sweep);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let node = state.node;
+        let result = state
+            .store
+            .write(move |tx| {
+                let now = store::time(chrono::Utc::now().timestamp_millis());
+                let mut n = 0;
+                for (ws, admin) in store::rules::workspaces_with_waiting_rules(tx)? {
+                    let mut scope = store::WriteScope::begin(tx, ws)?;
+                    let ctx = store::rules::RunCtx {
+                        actor: admin,
+                        node,
+                        now,
+                    };
+                    n += store::rules::sweep_waiting(tx, &mut scope, &ctx)?;
+                }
+                Ok::<_, AppError>(n)
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!("waiting-conversation rules failed: {e}");
+        }
+    }
 }

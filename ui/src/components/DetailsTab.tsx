@@ -181,7 +181,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
               {conversation.customerName} · {conversation.customerContact}
             </div>
           </div>
-          <button type="button" className="button" onClick={() => onNavigate('inbox', conversation.subject)}>
+          <button type="button" className="button" onClick={() => onNavigate('inbox', conversation.id)}>
             <LinkIcon /> Link to conversation
           </button>
         </div>

@@ -12,6 +12,7 @@ import { useSession } from '../lib/session';
 import { DAYS, DAY_LABEL, settingsProblems, type Problem } from '../lib/slaRules';
 import { CalendarEditor, PolicyEditor } from './SlaEditors';
 import { NotificationSettings } from './NotificationSettings';
+import { RulesPage } from './RulesSettings';
 
 function uniqueId(base: string, taken: Set<string>): string {
   for (let n = 1; ; n++) {
@@ -20,12 +21,14 @@ function uniqueId(base: string, taken: Set<string>): string {
   }
 }
 
-export type SettingsPage = 'sla' | 'server' | 'notifications';
+export type SettingsPage = 'sla' | 'server' | 'notifications' | 'workflows' | 'rules';
 
 const PAGE_LABEL: Record<SettingsPage, string> = {
   sla: 'SLA policies',
-  server: 'Server connection',
+  workflows: 'Workflows',
+  rules: 'Rules',
   notifications: 'Notifications',
+  server: 'Server connection',
 };
 
 type Props = {
@@ -36,7 +39,9 @@ type Props = {
 };
 
 export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
-  const pages: SettingsPage[] = serverPage ? ['sla', 'server', 'notifications'] : ['sla', 'notifications'];
+  const pages: SettingsPage[] = serverPage
+    ? ['sla', 'workflows', 'rules', 'notifications', 'server']
+    : ['sla', 'workflows', 'rules', 'notifications'];
   return (
     <main className="settings" aria-labelledby="settings-title">
       <header className="settings-head">
@@ -55,7 +60,15 @@ export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
           ))}
         </nav>
       </header>
-      {page === 'server' && serverPage ? serverPage : page === 'notifications' ? <NotificationSettings /> : <SlaPage />}
+      {page === 'server' && serverPage ? (
+        serverPage
+      ) : page === 'notifications' ? (
+        <NotificationSettings />
+      ) : page === 'workflows' || page === 'rules' ? (
+        <RulesPage key={page} kind={page} />
+      ) : (
+        <SlaPage />
+      )}
     </main>
   );
 }

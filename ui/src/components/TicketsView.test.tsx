@@ -57,11 +57,15 @@ describe('Tickets view', () => {
     await boot(0);
     expect(await screen.findByText('No tickets yet')).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Set Up Workflows' }));
-    expect(screen.getByRole('heading', { name: 'Settings · Workflows' })).toBeInTheDocument();
-    expect(screen.getByText(/coming in a later release/)).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Workflows', level: 2 })).toBeInTheDocument();
+    expect(await screen.findByRole('button', { name: 'Add workflow' })).toBeInTheDocument();
+    fireEvent.click(screen.getByRole('button', { name: 'Tickets' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Configure Rules' }));
+    expect(await screen.findByRole('heading', { name: 'Rules', level: 2 })).toBeInTheDocument();
     fireEvent.click(screen.getByRole('button', { name: 'Tickets' }));
     fireEvent.click(await screen.findByRole('button', { name: 'Go to Inbox' }));
     expect(screen.getByRole('heading', { name: 'Inbox' })).toBeInTheDocument();
+    expect(await screen.findAllByTestId('conv-row')).toHaveLength(4);
   });
 
   it('bulk-changes the selected tickets, asking first above 50', async () => {

@@ -48,6 +48,7 @@ import {
 import { DEFAULT_NOTIFICATION_PREFS } from '../lib/notifications';
 import { AGENTS, CATEGORIES, WORKSPACE, generate, mockId } from './data';
 import { parseUrl } from '../lib/sync';
+import { createMockInbox } from './inbox';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
 import { mockReport, sectionRows } from './reports';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
@@ -436,7 +437,20 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     return [...found];
   };
 
+  const inbox = createMockInbox({
+    conversations,
+    clock,
+    me,
+    delay,
+    emitChanged,
+    createTicket: (t) => backend.createTicket(t),
+    ticketCard: (id) => {
+      const t = byId.get(id);
+      return t ? card(t) : null;
+    },
+  });
   const backend: MockBackend = {
+    ...inbox,
     tickets,
     exports,
     reportExports,

@@ -320,6 +320,28 @@ CREATE INDEX history_status_by_at ON history (at, ticket_id, old_value, new_valu
     WHERE field = 'status';
 "#;
 
+/// Migration 8: the Inbox and workflow rules.
+/// - `conversations.read_at`: when this device's agent last opened the
+///   thread (unread = a customer message after it); `status_changed_at` for
+///   the snooze time.
+/// - `rule_sets`: the workspace's rules (one JSON row, synced from the server
+///   or saved locally in local-only mode).
+/// - `rule_firings`: the firing keys already done here, so a rule fires once
+///   per event (see `outpost_core::rules`).
+/// - a conversation links to at most one ticket.
+const M0008_INBOX_RULES: &str = r#"
+ALTER TABLE conversations ADD COLUMN read_at INTEGER;
+CREATE TABLE rule_sets (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    rules_json TEXT NOT NULL
+);
+CREATE TABLE rule_firings (
+    key      TEXT PRIMARY KEY,
+    fired_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tickets_by_conversation ON tickets (conversation_id) WHERE conversation_id IS NOT NULL;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -329,6 +351,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0005_NOTIFIED,
     M0006_NOTIFY_SNOOZES,
     M0007_REPORTS,
+    M0008_INBOX_RULES,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).

@@ -17,6 +17,7 @@
 
 mod board;
 mod comments;
+mod inbox;
 pub mod migrations;
 mod reads;
 mod reports;

@@ -319,7 +319,7 @@ impl Store {
                 let Some((name, args)) = row else { continue };
                 tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
                     .execute([r.seq])?;
-                let ticket = decode_op(&name, &args).ok().map(|op| op_ticket(&op));
+                let ticket = decode_op(&name, &args).ok().and_then(|op| op_ticket(&op));
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO sync_acked (op_id, ticket_id) VALUES (?1, ?2)",
                 )?
@@ -500,11 +500,12 @@ fn decode_op(name: &str, args: &str) -> StoreResult<MutationOp> {
         .map_err(|e| StoreError::Corrupt(format!("outbox entry: {e}")))
 }
 
-fn op_ticket(op: &MutationOp) -> TicketId {
+fn op_ticket(op: &MutationOp) -> Option<TicketId> {
     match op {
-        MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => *id,
-        MutationOp::AddComment { ticket_id, .. } => *ticket_id,
-        MutationOp::MarkNotified { ticket_id, .. } => *ticket_id,
+        MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => Some(*id),
+        MutationOp::AddComment { ticket_id, .. } => Some(*ticket_id),
+        MutationOp::MarkNotified { ticket_id, .. } => Some(*ticket_id),
+        _ => None,
     }
 }
 
@@ -747,6 +748,9 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> 
             h.old_value,
             h.new_value
         ])?;
+    }
+    if let Some(rules) = &c.rules {
+        super::inbox::store_rules(tx, rules)?;
     }
     for m in &c.messages {
         // Agent replies on a linked conversation move its ticket's SLA.

@@ -30,67 +30,36 @@ impl Store {
             ..new
         };
         validate::check_len("description", &new.description, MAX_BODY_CHARS)?;
-        self.write(|ctx| {
-            check_refs(ctx.tx, new.assignee_id, new.category_id)?;
-            if let Some(conv) = new.conversation_id {
-                let exists = ctx
-                    .tx
-                    .prepare_cached("SELECT 1 FROM conversations WHERE id = ?1")?
-                    .exists([conv.0])?;
-                if !exists {
-                    return Err(StoreError::not_found("conversation", conv));
-                }
-            }
+        let card = self.write(|ctx| {
             let id = TicketId(ctx.new_id());
-            let number: Option<i64> = match ctx.numbering {
-                Numbering::Local => Some(ctx.tx.query_row(
-                    "SELECT coalesce(max(number), 0) + 1 FROM tickets",
-                    [],
-                    |r| r.get(0),
-                )?),
-                Numbering::Server => None,
-            };
-            ctx.tx
-                .prepare_cached(
-                    "INSERT INTO tickets (id, number, title, description, status, priority,
-                         category_id, assignee_id, requester, conversation_id, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
-                )?
-                .execute(params![
-                    id.0,
-                    number,
-                    new.title,
-                    new.description,
-                    Status::Open.rank(),
-                    new.priority.rank(),
-                    new.category_id.map(|c| c.0),
-                    new.assignee_id.map(|a| a.0),
-                    new.requester,
-                    new.conversation_id.map(|c| c.0),
-                    ctx.now_ms,
-                ])?;
-            let actor = Some(ctx.actor);
-            ctx.history(id, actor, HistoryField::Created, None, Some(&new.title))?;
-            initialize_sla(ctx, id)?;
-            ctx.outbox(&MutationOp::CreateTicket {
-                id,
-                ticket: new.clone(),
-                created_at: ctx.now,
-            })?;
-            load_card(ctx.tx, id)
-        })
+            insert_ticket(ctx, id, &new)
+        })?;
+        self.run_ticket_rules_logged(card.ticket.id, None);
+        load_card(self.conn(), card.ticket.id)
     }
 
     /// Applies `patch` to one ticket and returns its card. Fields equal to
     /// their current value are ignored; if nothing changes, nothing is written.
     pub fn update_ticket(&mut self, id: TicketId, patch: &TicketPatch) -> StoreResult<TicketCard> {
         let patch = normalize(patch)?;
-        self.write(|ctx| {
+        let op = self.write(|ctx| {
             check_patch_refs(ctx.tx, &patch)?;
             let current = load_card(ctx.tx, id)?.ticket;
-            apply_patch(ctx, &current, &patch)?;
-            load_card(ctx.tx, id)
-        })
+            if !apply_patch(ctx, &current, &patch)? {
+                return Ok(None);
+            }
+            // The update's op id keys the ticket-updated rules, as on the server.
+            let op: uuid::Uuid = ctx.tx.query_row(
+                "SELECT op_id FROM outbox ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(Some(op))
+        })?;
+        if let Some(op) = op {
+            self.run_ticket_rules_logged(id, Some(op));
+        }
+        load_card(self.conn(), id)
     }
 
     /// Applies `patch` to every selected ticket in one transaction; returns how
@@ -129,7 +98,7 @@ impl Store {
 }
 
 /// Checks and trims a patch's texts before any transaction starts.
-fn normalize(patch: &TicketPatch) -> StoreResult<TicketPatch> {
+pub(crate) fn normalize(patch: &TicketPatch) -> StoreResult<TicketPatch> {
     let mut p = patch.clone();
     if let Some(t) = &patch.title {
         p.title = Some(validate::title(t)?);
@@ -155,7 +124,7 @@ fn check_patch_refs(conn: &Connection, patch: &TicketPatch) -> StoreResult<()> {
 }
 
 /// Unknown agents and categories are input errors, caught before any write.
-fn check_refs(
+pub(crate) fn check_refs(
     conn: &Connection,
     assignee: Option<AgentId>,
     category: Option<CategoryId>,
@@ -192,7 +161,11 @@ fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
 
 /// Applies the fields of `patch` that differ from `current`; records history
 /// and one outbox mutation. Returns whether anything changed.
-fn apply_patch(ctx: &mut WriteCtx<'_>, current: &Ticket, patch: &TicketPatch) -> StoreResult<bool> {
+pub(crate) fn apply_patch(
+    ctx: &mut WriteCtx<'_>,
+    current: &Ticket,
+    patch: &TicketPatch,
+) -> StoreResult<bool> {
     let mut next = current.clone();
     let mut effective = TicketPatch::default();
     let actor = Some(ctx.actor);
@@ -391,6 +364,77 @@ fn apply_patch(ctx: &mut WriteCtx<'_>, current: &Ticket, patch: &TicketPatch) ->
         patch: effective,
     })?;
     Ok(true)
+}
+
+/// Inserts ticket `id` (numbered in local mode) with its history, SLA and
+/// outbox entry; links its conversation. Returns its card.
+pub(crate) fn insert_ticket(
+    ctx: &mut WriteCtx<'_>,
+    id: TicketId,
+    new: &NewTicket,
+) -> StoreResult<TicketCard> {
+    check_refs(ctx.tx, new.assignee_id, new.category_id)?;
+    if let Some(conv) = new.conversation_id {
+        let linked: Option<Option<uuid::Uuid>> = ctx
+            .tx
+            .prepare_cached("SELECT ticket_id FROM conversations WHERE id = ?1")?
+            .query_row([conv.0], |r| r.get(0))
+            .optional()?;
+        match linked {
+            None => return Err(StoreError::not_found("conversation", conv)),
+            Some(Some(other)) if other != id.0 => {
+                return Err(outpost_core::ValidationError::Invalid {
+                    field: "conversationId",
+                    reason: format!("this conversation already has ticket {other}"),
+                }
+                .into());
+            }
+            Some(_) => {}
+        }
+    }
+    let number: Option<i64> = match ctx.numbering {
+        Numbering::Local => Some(ctx.tx.query_row(
+            "SELECT coalesce(max(number), 0) + 1 FROM tickets",
+            [],
+            |r| r.get(0),
+        )?),
+        Numbering::Server => None,
+    };
+    ctx.tx
+        .prepare_cached(
+            "INSERT INTO tickets (id, number, title, description, status, priority,
+                     category_id, assignee_id, requester, conversation_id, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
+        )?
+        .execute(params![
+            id.0,
+            number,
+            new.title,
+            new.description,
+            Status::Open.rank(),
+            new.priority.rank(),
+            new.category_id.map(|c| c.0),
+            new.assignee_id.map(|a| a.0),
+            new.requester,
+            new.conversation_id.map(|c| c.0),
+            ctx.now_ms,
+        ])?;
+    let actor = Some(ctx.actor);
+    ctx.history(id, actor, HistoryField::Created, None, Some(&new.title))?;
+    initialize_sla(ctx, id)?;
+    ctx.outbox(&MutationOp::CreateTicket {
+        id,
+        ticket: new.clone(),
+        created_at: ctx.now,
+    })?;
+    if let Some(conv) = new.conversation_id {
+        ctx.tx
+            .prepare_cached(
+                "UPDATE conversations SET ticket_id = ?1 WHERE id = ?2 AND ticket_id IS NULL",
+            )?
+            .execute(params![id.0, conv.0])?;
+    }
+    load_card(ctx.tx, id)
 }
 
 /// Life-cycle timestamps after a status change to `t.status` at `now`:

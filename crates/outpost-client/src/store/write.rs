@@ -38,6 +38,13 @@ impl WriteCtx<'_> {
         self.ids.next(self.now)
     }
 
+    /// Makes the next outbox mutation (and the history ids derived from it)
+    /// use `op`: rule effects and escalations use ids every device derives
+    /// alike, so the server merges them with its own run of the same rule.
+    pub fn use_op_id(&mut self, op: Uuid) {
+        self.op_id = Some(op);
+    }
+
     /// Appends one history event. `actor = None` records a system change.
     pub fn history(
         &mut self,

@@ -96,6 +96,15 @@ impl SyncClient {
         json(send(self.authed(rb)).await?).await
     }
 
+    /// `PUT /api/v1/rules` (admin): replaces the workspace's workflow rules.
+    pub async fn put_rules(
+        &self,
+        set: &outpost_core::rules::RuleSet,
+    ) -> Result<outpost_core::rules::RuleSet, SyncError> {
+        let rb = self.http.put(self.url("/api/v1/rules")).json(set);
+        json(send(self.authed(rb)).await?).await
+    }
+
     /// `POST /api/v1/sync/push`.
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
         let rb = self.http.post(self.url("/api/v1/sync/push")).json(req);

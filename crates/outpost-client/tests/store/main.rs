@@ -6,6 +6,7 @@
 
 mod board;
 mod reports;
+mod inbox;
 mod search_export;
 mod sla;
 mod writes;

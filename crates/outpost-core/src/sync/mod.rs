@@ -17,7 +17,8 @@ pub use notified::NotifiedMark;
 pub use wire::*;
 
 use crate::edit::{NewTicket, TicketPatch};
-use crate::ids::{CommentId, TicketId};
+use crate::ids::{CommentId, ConversationId, TicketId};
+use crate::model::{Conversation, ConversationStatus, Message};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -147,6 +148,21 @@ pub enum MutationOp {
         key: String,
         ticket_id: TicketId,
         notified_at: DateTime<Utc>,
+    },
+    /// Open a conversation logged in the app (a phone call, a walk-in) with
+    /// its first messages.
+    CreateConversation {
+        conversation: Conversation,
+        #[serde(default)]
+        messages: Vec<Message>,
+    },
+    /// Append a message to a conversation (an agent reply, or a customer's
+    /// words noted by the agent).
+    AddMessage { message: Message },
+    /// Open, snooze or close a conversation.
+    SetConversationStatus {
+        id: ConversationId,
+        status: ConversationStatus,
     },
 }
 

@@ -143,6 +143,9 @@ pub struct ChangeSet {
     pub messages: Vec<Message>,
     /// The pulling agent's notified marks (other agents' are never sent).
     pub notified: Vec<super::NotifiedMark>,
+    /// The workspace's workflow rules, when they changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<crate::rules::RuleSet>,
 }
 
 impl ChangeSet {
@@ -156,6 +159,7 @@ impl ChangeSet {
             + self.conversations.len()
             + self.messages.len()
             + self.notified.len()
+            + usize::from(self.rules.is_some())
     }
 
     /// Whether the set holds no rows.

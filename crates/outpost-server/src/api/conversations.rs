@@ -4,15 +4,16 @@
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::{ApiJson, ApiPath, AppError};
-use crate::store::{WriteScope, conversations as conv, tickets};
+use crate::store::{WriteScope, conversations as conv, rules, tickets};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
+use outpost_core::rules::Event;
 use outpost_core::sync::Hlc;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS, MAX_TITLE_CHARS};
 use outpost_core::{
     AgentId, CategoryId, Channel, Conversation, ConversationId, ConversationStatus, Message,
-    MessageAuthor, MessageId, NewTicket, Priority, Ticket, TicketId,
+    MessageAuthor, MessageId, Priority, Ticket,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -70,6 +71,7 @@ pub async fn create_conversation(
     if let Some(b) = &new.body {
         validate::check_len("body", b, MAX_BODY_CHARS)?;
     }
+    let node = state.node;
     let thread = state
         .store
         .write(move |tx| {
@@ -100,8 +102,20 @@ pub async fn create_conversation(
                 conv::add_message(tx, &mut scope, &m)?;
                 messages.push(m);
             }
+            let ctx = rules::RunCtx {
+                actor: session.agent.id,
+                node,
+                now,
+            };
+            rules::on_conversation(
+                tx,
+                &mut scope,
+                c.id,
+                &Event::conversation_created(c.id),
+                &ctx,
+            )?;
             Ok::<_, AppError>(ConversationThread {
-                conversation: c,
+                conversation: conv::get(tx, scope.workspace(), c.id)?,
                 messages,
             })
         })
@@ -155,6 +169,7 @@ pub async fn add_message(
 ) -> Result<(StatusCode, ApiJson<Message>), AppError> {
     let body = validate::required_text("body", &new.body, MAX_BODY_CHARS)?;
     let author = new.author.unwrap_or(MessageAuthor::Agent);
+    let node = state.node;
     let m = state
         .store
         .write(move |tx| {
@@ -168,6 +183,14 @@ pub async fn add_message(
                 at: Utc::now(),
             };
             conv::add_message(tx, &mut scope, &m)?;
+            if author == MessageAuthor::Customer {
+                let ctx = rules::RunCtx {
+                    actor: session.agent.id,
+                    node,
+                    now: m.at,
+                };
+                rules::on_conversation(tx, &mut scope, id, &Event::customer_message(&m), &ctx)?;
+            }
             Ok::<_, AppError>(m)
         })
         .await?;
@@ -179,6 +202,7 @@ pub async fn add_message(
 #[serde(rename_all = "camelCase", default)]
 pub struct Escalation {
     pub title: Option<String>,
+    pub description: Option<String>,
     pub priority: Option<Priority>,
     pub category_id: Option<CategoryId>,
     pub assignee_id: Option<AgentId>,
@@ -187,7 +211,7 @@ pub struct Escalation {
 /// Creates a ticket linked to the conversation (409 if it already has one).
 #[utoipa::path(post, path = "/api/v1/conversations/{id}/ticket", tag = "inbox",
     params(("id" = String, Path, description = "Conversation id")),
-    request_body(content = serde_json::Value, description = "`{title?, priority?, categoryId?, assigneeId?}`"),
+    request_body(content = serde_json::Value, description = "`{title?, description?, priority?, categoryId?, assigneeId?}`"),
     responses((status = 201, description = "Ticket"), (status = 404, description = "Not found"),
         (status = 409, description = "Already escalated")))]
 pub async fn escalate(
@@ -209,33 +233,38 @@ pub async fn escalate(
                     "this conversation already has a ticket",
                 ));
             }
-            let description = conv::messages(tx, ws, id)?
-                .first()
-                .map(|m| m.body.clone())
-                .unwrap_or_default();
-            let new = NewTicket {
-                title: esc.title.unwrap_or_else(|| c.subject.clone()),
-                description,
-                priority: esc.priority.unwrap_or(Priority::Normal),
-                category_id: esc.category_id,
-                assignee_id: esc.assignee_id,
-                requester: if c.customer_contact.is_empty() {
-                    c.customer_name.clone()
-                } else {
-                    c.customer_contact.clone()
-                },
-                conversation_id: Some(id),
-            };
+            let messages = conv::messages(tx, ws, id)?;
+            let mut new = outpost_core::rules::ticket_from_conversation(
+                &c,
+                &messages,
+                esc.priority.unwrap_or(Priority::Normal),
+                esc.category_id,
+                esc.assignee_id,
+            );
+            if let Some(title) = esc.title {
+                new.title = validate::title(&title)?;
+            }
+            if let Some(d) = esc.description {
+                validate::check_len("description", &d, MAX_BODY_CHARS)?;
+                new.description = d;
+            }
+            let tid = outpost_core::rules::escalation_ticket_id(id);
             let now = crate::store::time(Utc::now().timestamp_millis());
             let origin = tickets::Origin {
-                op_id: Uuid::now_v7(),
+                op_id: outpost_core::rules::creation_op_id(tid),
                 actor: session.agent.id,
                 stamp: Hlc::tick(None, now.timestamp_millis(), node),
                 now,
             };
-            let t = tickets::create(tx, &mut scope, TicketId(Uuid::now_v7()), &new, now, &origin)?;
+            let t = tickets::create(tx, &mut scope, tid, &new, now, &origin)?;
             conv::link_ticket(tx, &mut scope, id, t.id)?;
-            Ok(t)
+            let ctx = rules::RunCtx {
+                actor: session.agent.id,
+                node,
+                now,
+            };
+            rules::on_ticket(tx, &mut scope, t.id, &Event::ticket_created(t.id), &ctx)?;
+            Ok(tickets::load(tx, ws, t.id)?.map_or(t, |(t, _)| t))
         })
         .await?;
     Ok((StatusCode::CREATED, ApiJson(t)))

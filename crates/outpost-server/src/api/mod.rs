@@ -9,6 +9,7 @@
 mod account;
 mod conversations;
 mod ops;
+mod rules;
 mod settings;
 pub use settings::check_email;
 mod sync;
@@ -68,6 +69,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::get_conversation))
         .routes(routes!(conversations::add_message))
         .routes(routes!(conversations::escalate))
+        .routes(routes!(rules::get_rules, rules::put_rules))
+        .routes(routes!(rules::dry_run))
         .routes(routes!(settings::list_agents, settings::create_agent))
         .routes(routes!(settings::update_agent))
         .routes(routes!(settings::list_categories, settings::put_categories))

@@ -182,7 +182,37 @@ pub async fn create_ticket(
                 stamp: Hlc::tick(None, now.timestamp_millis(), node),
                 now,
             };
-            tickets::create(tx, &mut scope, TicketId(Uuid::now_v7()), &new, now, &origin)
+            // A ticket for a conversation is its escalation: one id per conversation.
+            let id = match new.conversation_id {
+                Some(c) => outpost_core::rules::escalation_ticket_id(c),
+                None => TicketId(Uuid::now_v7()),
+            };
+            if let Some(c) = new.conversation_id {
+                let conv = crate::store::conversations::get(tx, scope.workspace(), c)?;
+                if conv.ticket_id.is_some() {
+                    return Err(AppError::conflict(
+                        "already_escalated",
+                        "this conversation already has a ticket",
+                    ));
+                }
+            }
+            let t = tickets::create(tx, &mut scope, id, &new, now, &origin)?;
+            if let Some(c) = new.conversation_id {
+                crate::store::conversations::link_ticket(tx, &mut scope, c, t.id)?;
+            }
+            let ctx = crate::store::rules::RunCtx {
+                actor: origin.actor,
+                node,
+                now,
+            };
+            crate::store::rules::on_ticket(
+                tx,
+                &mut scope,
+                t.id,
+                &outpost_core::rules::Event::ticket_created(t.id),
+                &ctx,
+            )?;
+            Ok::<_, AppError>(tickets::load(tx, scope.workspace(), t.id)?.map_or(t, |(t, _)| t))
         })
         .await?;
     Ok((StatusCode::CREATED, ApiJson(t)))
@@ -219,7 +249,15 @@ pub async fn patch_ticket(
                 stamp,
                 now,
             };
-            tickets::patch(tx, &mut scope, t.id, &patch, &origin)
+            let before = tickets::patch(tx, &mut scope, t.id, &patch, &origin)?;
+            let ctx = crate::store::rules::RunCtx {
+                actor: origin.actor,
+                node,
+                now,
+            };
+            let event = outpost_core::rules::Event::ticket_updated(t.id, origin.op_id);
+            crate::store::rules::on_ticket(tx, &mut scope, t.id, &event, &ctx)?;
+            Ok::<_, AppError>(tickets::load(tx, ws, t.id)?.map_or(before, |(t, _)| t))
         })
         .await?;
     Ok(ApiJson(t))

@@ -25,6 +25,7 @@ use tokio::sync::broadcast;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
     (2, include_str!("../../migrations/postgres/0002_notified_marks.sql")),
+    (3, include_str!("../../migrations/postgres/0003_rules.sql")),
 ];
 
 /// The NOTIFY channel pokes travel on.

@@ -15,6 +15,7 @@ use tokio::sync::broadcast;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_notified_marks.sql")),
+    (3, include_str!("../../migrations/sqlite/0003_rules.sql")),
 ];
 
 struct Manager {

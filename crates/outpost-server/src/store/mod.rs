@@ -14,6 +14,8 @@ pub mod accounts;
 pub mod board;
 pub mod conversations;
 pub mod notified;
+pub mod inbox_sync;
+pub mod rules;
 pub mod sync;
 pub mod tickets;
 
@@ -36,11 +38,12 @@ pub enum Kind {
     Message = 7,
     /// An agent's notified mark (issue 6), sent only to that agent.
     Notified = 8,
+    Rules = 9,
 }
 
 impl Kind {
     /// Every kind, in feed order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Ticket,
         Kind::Comment,
         Kind::History,
@@ -49,6 +52,7 @@ impl Kind {
         Kind::Conversation,
         Kind::Message,
         Kind::Notified,
+        Kind::Rules,
     ];
     /// From its stored number.
     pub fn from_i64(n: i64) -> Option<Kind> {

@@ -237,8 +237,37 @@ fn apply(
             ticket,
             created_at,
         } => {
+            if let Some(number) =
+                crate::store::inbox_sync::existing_escalation(tx, ws, *id, ticket)?
+            {
+                return Ok(number);
+            }
             let t = tickets::create(tx, scope, *id, ticket, (*created_at).min(latest), &origin)?;
+            crate::store::inbox_sync::after_ticket_created(tx, scope, &t, m, now)?;
             Ok(t.number)
+        }
+        MutationOp::CreateConversation {
+            conversation,
+            messages,
+        } => {
+            crate::store::inbox_sync::create_conversation(
+                tx,
+                scope,
+                m,
+                conversation,
+                messages,
+                latest,
+                now,
+            )?;
+            Ok(None)
+        }
+        MutationOp::AddMessage { message } => {
+            crate::store::inbox_sync::add_message(tx, scope, m, message, latest, now)?;
+            Ok(None)
+        }
+        MutationOp::SetConversationStatus { id, status } => {
+            crate::store::inbox_sync::set_status(tx, scope, *id, *status)?;
+            Ok(None)
         }
         MutationOp::UpdateTicket { id, patch } => {
             if patch.due_override.is_some() && actor.role != outpost_core::Role::Admin {
@@ -253,6 +282,7 @@ fn apply(
                 ));
             }
             tickets::patch(tx, scope, *id, patch, &origin)?;
+            crate::store::inbox_sync::after_ticket_updated(tx, scope, *id, m, now)?;
             Ok(None)
         }
         MutationOp::AddComment {
@@ -402,6 +432,7 @@ pub fn pull(
             }
             Some(Kind::Message) => changes.messages = conversations::messages_by_ids(tx, ws, &ids)?,
             Some(Kind::Notified) => changes.notified = notified::by_ids(tx, ws, &ids)?,
+            Some(Kind::Rules) => changes.rules = Some(crate::store::rules::load(tx, ws)?),
             None => {}
         }
     }

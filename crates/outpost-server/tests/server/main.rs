@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod inbox;
 mod isolation;
 mod sync;
 mod tickets;
