@@ -21,6 +21,12 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_out",
     "sync_now",
+    "search_kb",
+    "get_kb_article",
+    "save_kb_article",
+    "delete_kb_article",
+    "get_ticket_insights",
+    "open_external_link",
 ];
 
 fn main() {

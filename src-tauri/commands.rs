@@ -175,5 +175,11 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::sync::sign_in,
         crate::sync::sign_out,
         crate::sync::sync_now,
+        crate::kb::search_kb,
+        crate::kb::get_kb_article,
+        crate::kb::save_kb_article,
+        crate::kb::delete_kb_article,
+        crate::kb::get_ticket_insights,
+        crate::kb::open_external_link,
     ]
 }

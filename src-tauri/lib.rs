@@ -5,6 +5,7 @@
 //! Environment: `OUTPOST_STORE` overrides the store file (tests use it).
 
 mod commands;
+mod kb;
 mod notify;
 mod sla_timer;
 mod state;

@@ -10,6 +10,7 @@ import { useSyncStatus } from './lib/sync';
 import { useNow } from './lib/hooks';
 import { ComingSoon, Sidebar, type View } from './components/Sidebar';
 import { TicketsView } from './components/TicketsView';
+import { KbView } from './components/KbView';
 import { SettingsView, type SettingsPage } from './components/SettingsView';
 import { ServerConnection } from './components/ServerConnection';
 import { SyncIndicator } from './components/SyncIndicator';
@@ -93,6 +94,8 @@ export function App() {
         />
         {view.view === 'tickets' ? (
           <TicketsView key={epoch} onNavigate={navigate} openRequest={openRequest} />
+        ) : view.view === 'kb' ? (
+          <KbView />
         ) : settingsPage ? (
           <SettingsView
             page={settingsPage}

@@ -14,6 +14,9 @@ import type {
   Comment,
   ErrorDto,
   HistoryEvent,
+  KbArticle,
+  KbArticleInput,
+  KbHit,
   NewTicket,
   Session,
   SlaEvaluation,
@@ -23,6 +26,7 @@ import type {
   TicketCard,
   TicketDetail,
   TicketId,
+  TicketInsights,
   TicketPatch,
   TicketQuery,
 } from './bindings';
@@ -108,6 +112,16 @@ export interface Backend {
   syncNow(): Promise<SyncStatus>;
   /** Calls `handler` with the status after every sync attempt (`sync-status`). */
   onSyncStatus(handler: (s: SyncStatus) => void): Promise<() => void>;
+  /** Knowledge base: every word as a prefix, best first; `''` lists by title. */
+  searchKb(query: string, limit: number): Promise<KbHit[]>;
+  getKbArticle(id: string): Promise<KbArticle>;
+  /** Admin only (`forbidden` otherwise); `id = null` creates. */
+  saveKbArticle(id: string | null, article: KbArticleInput): Promise<KbArticle>;
+  deleteKbArticle(id: string): Promise<null>;
+  /** The AI Insights tab's local analysis of one ticket. */
+  getTicketInsights(id: TicketId): Promise<TicketInsights>;
+  /** Opens an http(s) link in the system browser (`invalid_value` otherwise). */
+  openExternalLink(url: string): Promise<null>;
 }
 
 /** A failed call, with the stable `code` the UI branches on. */
@@ -183,6 +197,12 @@ export function tauriBackend(): Backend {
       const { listen } = await import('@tauri-apps/api/event');
       return listen<SyncStatus>('sync-status', (e) => handler(e.payload));
     },
+    searchKb: (query, limit) => call('search_kb', { query, limit }),
+    getKbArticle: (id) => call('get_kb_article', { id }),
+    saveKbArticle: (id, article) => call('save_kb_article', { id, article }),
+    deleteKbArticle: (id) => call('delete_kb_article', { id }),
+    getTicketInsights: (id) => call('get_ticket_insights', { id }),
+    openExternalLink: (url) => call('open_external_link', { url }),
   };
 }
 
@@ -271,3 +291,10 @@ export const signIn = (serverUrl: string, email: string, password: string) =>
 export const signOut = () => wrap(() => be().signOut());
 export const syncNow = () => wrap(() => be().syncNow());
 export const onSyncStatus = (handler: (s: SyncStatus) => void) => wrap(() => be().onSyncStatus(handler));
+export const searchKb = (query: string, limit = 50) => wrap(() => be().searchKb(query, limit));
+export const getKbArticle = (id: string) => wrap(() => be().getKbArticle(id));
+export const saveKbArticle = (id: string | null, article: KbArticleInput) =>
+  wrap(() => be().saveKbArticle(id, article));
+export const deleteKbArticle = (id: string) => wrap(() => be().deleteKbArticle(id));
+export const getTicketInsights = (id: TicketId) => wrap(() => be().getTicketInsights(id));
+export const openExternalLink = (url: string) => wrap(() => be().openExternalLink(url));

@@ -8,6 +8,7 @@
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod insights;
 pub mod notify;
 pub mod store;
 pub mod sync;

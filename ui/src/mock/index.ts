@@ -40,7 +40,10 @@ import { parseUrl } from '../lib/sync';
 import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
+import { createKbMock, type KbMock } from './kb';
+
 export { XSS_TITLE } from './data';
+export { XSS_ARTICLE_TITLE } from './kb';
 
 export type MockOptions = {
   count?: number;
@@ -68,6 +71,8 @@ export const MOCK_PASSWORD = 'outpost-demo';
 /** The mock plus hooks tests use to look inside. */
 export type MockBackend = Backend & {
   readonly tickets: Ticket[];
+  /** The knowledge base: articles and links opened. */
+  readonly kb: KbMock;
   readonly exports: { selection: BulkSelection; path: string; rows: number }[];
   setSavePath(path: string | null): void;
   /** The SLA settings in force. */
@@ -407,7 +412,17 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     return [...found];
   };
 
+  const kb = createKbMock({
+    me,
+    now: clock,
+    delay,
+    ticket: (id) => byId.get(id),
+    tickets,
+    changed: () => queueForSync(),
+  });
   const backend: MockBackend = {
+    ...kb,
+    kb,
     tickets,
     exports,
     get sla() {

@@ -319,7 +319,7 @@ impl Store {
                 let Some((name, args)) = row else { continue };
                 tx.prepare_cached("DELETE FROM outbox WHERE seq = ?1")?
                     .execute([r.seq])?;
-                let ticket = decode_op(&name, &args).ok().map(|op| op_ticket(&op));
+                let ticket = decode_op(&name, &args).ok().and_then(|op| op_ticket(&op));
                 tx.prepare_cached(
                     "INSERT OR IGNORE INTO sync_acked (op_id, ticket_id) VALUES (?1, ?2)",
                 )?
@@ -498,11 +498,8 @@ fn decode_op(name: &str, args: &str) -> StoreResult<MutationOp> {
         .map_err(|e| StoreError::Corrupt(format!("outbox entry: {e}")))
 }
 
-fn op_ticket(op: &MutationOp) -> TicketId {
-    match op {
-        MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => *id,
-        MutationOp::AddComment { ticket_id, .. } => *ticket_id,
-    }
+fn op_ticket(op: &MutationOp) -> Option<TicketId> {
+    op.ticket_id()
 }
 
 /// Pending ticket edits in outbox order, by ticket.
@@ -641,6 +638,7 @@ fn json_code<T: Serialize>(v: &T) -> String {
 }
 
 fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
+    super::kb::apply_remote_kb(tx, &c.kb_articles, &c.kb_deleted)?;
     for a in &c.agents {
         tx.prepare_cached(
             "INSERT INTO agents (id, name, email, role, timezone) VALUES (?1, ?2, ?3, ?4, ?5)

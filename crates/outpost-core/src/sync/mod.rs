@@ -15,7 +15,7 @@ pub use merge::{FieldStamps, TicketField};
 pub use wire::*;
 
 use crate::edit::{NewTicket, TicketPatch};
-use crate::ids::{CommentId, TicketId};
+use crate::ids::{CommentId, KbArticleId, TicketId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -138,6 +138,26 @@ pub enum MutationOp {
         body: String,
         created_at: DateTime<Utc>,
     },
+    /// Create or replace a knowledge-base article (admins only). The latest
+    /// stamp wins against concurrent edits and deletes.
+    PutKbArticle {
+        id: KbArticleId,
+        article: crate::kb::KbArticleInput,
+        updated_at: DateTime<Utc>,
+    },
+    /// Delete a knowledge-base article (admins only).
+    DeleteKbArticle { id: KbArticleId },
+}
+
+impl MutationOp {
+    /// The ticket the mutation changes, if it changes one.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        match self {
+            MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => Some(*id),
+            MutationOp::AddComment { ticket_id, .. } => Some(*ticket_id),
+            MutationOp::PutKbArticle { .. } | MutationOp::DeleteKbArticle { .. } => None,
+        }
+    }
 }
 
 /// One outbox entry as pushed to the server.

@@ -11,8 +11,8 @@
 
 use super::Mutation;
 use super::merge::FieldStamps;
-use crate::ids::{CommentId, TicketId};
-use crate::model::{Agent, Category, Comment, Conversation, HistoryEvent, Message};
+use crate::ids::{CommentId, KbArticleId, TicketId};
+use crate::model::{Agent, Category, Comment, Conversation, HistoryEvent, KbArticle, Message};
 use crate::ticket::{Ticket, TicketNumber};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -141,6 +141,10 @@ pub struct ChangeSet {
     pub categories: Vec<Category>,
     pub conversations: Vec<Conversation>,
     pub messages: Vec<Message>,
+    /// Knowledge-base articles created or changed.
+    pub kb_articles: Vec<KbArticle>,
+    /// Knowledge-base articles deleted.
+    pub kb_deleted: Vec<KbArticleId>,
 }
 
 impl ChangeSet {
@@ -153,6 +157,8 @@ impl ChangeSet {
             + self.categories.len()
             + self.conversations.len()
             + self.messages.len()
+            + self.kb_articles.len()
+            + self.kb_deleted.len()
     }
 
     /// Whether the set holds no rows.

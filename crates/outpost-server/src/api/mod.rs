@@ -8,6 +8,7 @@
 
 mod account;
 mod conversations;
+mod kb;
 mod ops;
 mod settings;
 pub use settings::check_email;
@@ -71,6 +72,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(settings::list_agents, settings::create_agent))
         .routes(routes!(settings::update_agent))
         .routes(routes!(settings::list_categories, settings::put_categories))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(kb::get_article, kb::update_article, kb::delete_article))
         .routes(routes!(sync::register))
         .routes(routes!(sync::pull))
         .routes(routes!(sync::bootstrap))

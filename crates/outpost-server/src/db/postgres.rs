@@ -22,7 +22,10 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// Migrations, in order; never edit one that has shipped, only add.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../../migrations/postgres/0002_kb.sql")),
+];
 
 /// The NOTIFY channel pokes travel on.
 const CHANNEL: &str = "outpost_changes";

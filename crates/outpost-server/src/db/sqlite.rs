@@ -12,7 +12,10 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// Migrations, in order; never edit one that has shipped, only add.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../../migrations/sqlite/0002_kb.sql")),
+];
 
 struct Manager {
     path: PathBuf,

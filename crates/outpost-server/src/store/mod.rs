@@ -13,6 +13,7 @@
 pub mod accounts;
 pub mod board;
 pub mod conversations;
+pub mod kb;
 pub mod sync;
 pub mod tickets;
 
@@ -33,11 +34,12 @@ pub enum Kind {
     Category = 5,
     Conversation = 6,
     Message = 7,
+    KbArticle = 8,
 }
 
 impl Kind {
     /// Every kind, in feed order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Ticket,
         Kind::Comment,
         Kind::History,
@@ -45,6 +47,7 @@ impl Kind {
         Kind::Category,
         Kind::Conversation,
         Kind::Message,
+        Kind::KbArticle,
     ];
     /// From its stored number.
     pub fn from_i64(n: i64) -> Option<Kind> {

@@ -11,7 +11,7 @@ use super::{Kind, WriteScope, current_version, time};
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::params;
-use crate::store::{accounts, conversations, tickets};
+use crate::store::{accounts, conversations, kb, tickets};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use outpost_core::sync::merge::bound_stamp;
@@ -295,6 +295,30 @@ fn apply(
             }
             Ok(None)
         }
+        MutationOp::PutKbArticle {
+            id,
+            article,
+            updated_at,
+        } => {
+            require_admin(&actor, "edit knowledge-base articles")?;
+            let input = article.validated()?;
+            let stamp = origin.stamp.to_string();
+            kb::put(tx, scope, *id, &input, m.actor_id, (*updated_at).min(latest), &stamp)?;
+            Ok(None)
+        }
+        MutationOp::DeleteKbArticle { id } => {
+            require_admin(&actor, "delete knowledge-base articles")?;
+            kb::delete(tx, scope, *id, now, &origin.stamp.to_string())?;
+            Ok(None)
+        }
+    }
+}
+
+fn require_admin(actor: &Agent, action: &str) -> Result<(), AppError> {
+    if actor.role == outpost_core::Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("only an admin may {action}")))
     }
 }
 
@@ -391,6 +415,9 @@ pub fn pull(
                 changes.conversations = conversations::by_ids(tx, ws, &ids)?
             }
             Some(Kind::Message) => changes.messages = conversations::messages_by_ids(tx, ws, &ids)?,
+            Some(Kind::KbArticle) => {
+                (changes.kb_articles, changes.kb_deleted) = kb::by_ids(tx, ws, &ids)?
+            }
             None => {}
         }
     }
