@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod insights;
 pub mod notify;
+pub mod retrieval_eval;
 pub mod store;
 pub mod sync;
 

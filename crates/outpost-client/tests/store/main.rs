@@ -5,6 +5,7 @@
 //! as time passes, filters). The fixture lives here.
 
 mod board;
+mod kb;
 mod search_export;
 mod sla;
 mod writes;

@@ -6,5 +6,6 @@ mod common;
 
 mod auth;
 mod isolation;
+mod kb;
 mod sync;
 mod tickets;

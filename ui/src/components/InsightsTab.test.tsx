@@ -1,0 +1,29 @@
+import { fireEvent, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { installMock, renderWithSession } from '../test/util';
+import { InsightsTab } from './InsightsTab';
+
+describe('InsightsTab', () => {
+  it('shows the analysis with its numbers, approaches and related articles with marked passages', async () => {
+    const m = installMock();
+    const vpn = m.tickets.find((t) => t.title.startsWith('Refund not received'));
+    expect(vpn).toBeDefined();
+    renderWithSession(<InsightsTab ticketId={vpn!.id} />);
+    const analysis = await screen.findByRole('region', { name: 'Analysis' });
+    expect(within(analysis).getByText('Language code (ISO 639-3)')).toBeInTheDocument();
+    expect(within(analysis).getByText('eng')).toBeInTheDocument();
+    const related = screen.getByRole('region', { name: 'Related articles' });
+    const title = within(related).getByRole('button', { name: 'Refunds and duplicate charges' });
+    expect(related.querySelectorAll('mark').length).toBeGreaterThan(0);
+    fireEvent.click(title);
+    const body = await within(related).findByRole('article', { name: 'Refunds and duplicate charges' });
+    expect(body).toHaveTextContent('open a billing case with the invoice number');
+    expect(screen.getByRole('region', { name: 'Suggested resolution approaches' })).toBeInTheDocument();
+  });
+
+  it('says what went wrong when the ticket is gone', async () => {
+    installMock();
+    renderWithSession(<InsightsTab ticketId="nope" />);
+    expect(await screen.findByRole('alert')).toHaveTextContent('not found');
+  });
+});
