@@ -27,6 +27,7 @@ const COMMANDS: &[&str] = &[
     "delete_kb_article",
     "get_ticket_insights",
     "open_external_link",
+    "request_ticket_summary",
 ];
 
 fn main() {

@@ -181,5 +181,6 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::kb::delete_kb_article,
         crate::kb::get_ticket_insights,
         crate::kb::open_external_link,
+        crate::kb::request_ticket_summary,
     ]
 }

@@ -6,7 +6,7 @@
 use crate::commands::{CmdResult, changed};
 use crate::state::AppState;
 use outpost_core::{
-    ErrorDto, KbArticle, KbArticleId, KbArticleInput, KbHit, TicketId, TicketInsights,
+    ErrorDto, GeneratedSummary, KbArticle, KbArticleId, KbArticleInput, KbHit, TicketId, TicketInsights,
 };
 use tauri::{AppHandle, State};
 
@@ -56,6 +56,39 @@ pub(crate) fn get_ticket_insights(
     id: TicketId,
 ) -> CmdResult<TicketInsights> {
     state.with(|s| s.ticket_insights(id))
+}
+
+/// Asks the server for a generated summary of a ticket (online only),
+/// caches it on this device and returns it.
+#[tauri::command]
+pub(crate) async fn request_ticket_summary(
+    state: State<'_, AppState>,
+    sync_state: State<'_, crate::sync::SyncState>,
+    id: TicketId,
+) -> CmdResult<GeneratedSummary> {
+    let client = sync_state.client().ok_or_else(|| {
+        ErrorDto::new(
+            "offline",
+            "generated summaries need a connection to your Outpost server; sign in first",
+        )
+    })?;
+    let number = state
+        .with(|s| s.ticket_detail(id))?
+        .card
+        .ticket
+        .number
+        .ok_or_else(|| {
+            ErrorDto::new(
+                "not_synced",
+                "this ticket has no number yet: wait until it has synced",
+            )
+        })?;
+    let summary = client
+        .ticket_summary(number.0)
+        .await
+        .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+    state.with(|s| s.cache_summary(id, &summary))?;
+    Ok(summary)
 }
 
 /// Checks that `url` is an absolute http(s) link the app may hand to the

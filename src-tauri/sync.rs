@@ -49,6 +49,11 @@ impl SyncState {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The signed-in server connection, if any.
+    pub(crate) fn client(&self) -> Option<SyncClient> {
+        self.lock().as_ref().map(|r| r.client.clone())
+    }
+
     /// Asks the loop to push now (after a local edit).
     pub fn kick(&self) {
         if let Some(r) = self.lock().as_ref() {

@@ -13,6 +13,7 @@ import type {
   BulkSelection,
   Comment,
   ErrorDto,
+  GeneratedSummary,
   HistoryEvent,
   KbArticle,
   KbArticleInput,
@@ -122,6 +123,8 @@ export interface Backend {
   getTicketInsights(id: TicketId): Promise<TicketInsights>;
   /** Opens an http(s) link in the system browser (`invalid_value` otherwise). */
   openExternalLink(url: string): Promise<null>;
+  /** A summary generated on the server (online only: `offline`, `ai_not_configured`); cached here. */
+  requestTicketSummary(id: TicketId): Promise<GeneratedSummary>;
 }
 
 /** A failed call, with the stable `code` the UI branches on. */
@@ -203,6 +206,7 @@ export function tauriBackend(): Backend {
     deleteKbArticle: (id) => call('delete_kb_article', { id }),
     getTicketInsights: (id) => call('get_ticket_insights', { id }),
     openExternalLink: (url) => call('open_external_link', { url }),
+    requestTicketSummary: (id) => call('request_ticket_summary', { id }),
   };
 }
 
@@ -298,3 +302,4 @@ export const saveKbArticle = (id: string | null, article: KbArticleInput) =>
 export const deleteKbArticle = (id: string) => wrap(() => be().deleteKbArticle(id));
 export const getTicketInsights = (id: TicketId) => wrap(() => be().getTicketInsights(id));
 export const openExternalLink = (url: string) => wrap(() => be().openExternalLink(url));
+export const requestTicketSummary = (id: TicketId) => wrap(() => be().requestTicketSummary(id));

@@ -21,6 +21,20 @@ describe('InsightsTab', () => {
     expect(screen.getByRole('region', { name: 'Suggested resolution approaches' })).toBeInTheDocument();
   });
 
+  it('generates a summary when online, marks it as generated and explains offline', async () => {
+    const m = installMock();
+    const t = m.tickets[0];
+    renderWithSession(<InsightsTab ticketId={t.id} />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Generate summary' }));
+    const section = screen.getByRole('region', { name: /Summary/ });
+    expect(await within(section).findByText('Generated')).toBeInTheDocument();
+    expect(within(section).getByText(`The customer reports: ${t.title}.`)).toBeInTheDocument();
+    m.setServerReachable(false);
+    fireEvent.click(within(section).getByRole('button', { name: 'Regenerate summary' }));
+    expect(await within(section).findByRole('alert')).toHaveTextContent('need a connection');
+    expect(within(section).getByText(`The customer reports: ${t.title}.`)).toBeInTheDocument();
+  });
+
   it('says what went wrong when the ticket is gone', async () => {
     installMock();
     renderWithSession(<InsightsTab ticketId="nope" />);

@@ -419,6 +419,7 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     ticket: (id) => byId.get(id),
     tickets,
     changed: () => queueForSync(),
+    online: () => sync.signedIn && sync.reachable,
   });
   const backend: MockBackend = {
     ...kb,

@@ -3,7 +3,7 @@
 //! simple score and highlighted passages as plain parts, admin-only edits,
 //! and insights for a ticket shaped like the Rust store's answer.
 
-import type { Agent, KbArticle, KbArticleInput, KbHit, PassagePart, Ticket, TicketInsights } from '../bindings';
+import type { Agent, GeneratedSummary, KbArticle, KbArticleInput, KbHit, PassagePart, Ticket, TicketInsights } from '../bindings';
 import { IpcError, type Backend } from '../ipc';
 
 export const XSS_ARTICLE_TITLE = 'Phishing <img src=x onerror="window.__xss=1"> report';
@@ -75,7 +75,13 @@ export function passageOf(body: string, terms: string[], prefix: boolean): Passa
 
 export type KbMock = Pick<
   Backend,
-  'searchKb' | 'getKbArticle' | 'saveKbArticle' | 'deleteKbArticle' | 'getTicketInsights' | 'openExternalLink'
+  | 'searchKb'
+  | 'getKbArticle'
+  | 'saveKbArticle'
+  | 'deleteKbArticle'
+  | 'getTicketInsights'
+  | 'openExternalLink'
+  | 'requestTicketSummary'
 > & {
   /** Links the app asked to open in the system browser. */
   readonly openedLinks: string[];
@@ -89,10 +95,13 @@ export function createKbMock(ctx: {
   ticket: (id: string) => Ticket | undefined;
   tickets: Ticket[];
   changed: () => void;
+  /** Whether the (pretend) server can be reached for a generated summary. */
+  online: () => boolean;
 }): KbMock {
   const at = new Date(ctx.now() - 3 * 24 * 3_600_000).toISOString();
   const articles: KbArticle[] = ARTICLES.map((a) => ({ ...a, updatedAt: at, updatedBy: null }));
   const openedLinks: string[] = [];
+  const summaries = new Map<string, GeneratedSummary>();
   let n = 0;
   const hitOf = (a: KbArticle, score: number, terms: string[], prefix: boolean): KbHit => ({
     id: a.id,
@@ -220,8 +229,26 @@ export function createKbMock(ctx: {
           },
         ],
         language: 'eng',
-        summary: null,
+        summary: summaries.get(t.id) ?? null,
       };
+    },
+    async requestTicketSummary(id) {
+      await ctx.delay();
+      const t = ctx.ticket(id);
+      if (!t) throw new IpcError({ code: 'not_found', message: `ticket ${id} not found` });
+      if (!ctx.online())
+        throw new IpcError({
+          code: 'offline',
+          message: 'generated summaries need a connection to your Outpost server; sign in first',
+        });
+      const s: GeneratedSummary = {
+        summary: `The customer reports: ${t.title}.`,
+        draftResolution: 'Confirm the details with the customer, apply the steps of the related article and follow up in 24 hours.',
+        model: 'mock-model',
+        generatedAt: new Date(ctx.now()).toISOString(),
+      };
+      summaries.set(id, s);
+      return s;
     },
     async openExternalLink(url) {
       await ctx.delay();

@@ -11,6 +11,7 @@
 //!   visible in commit order) and bumps the version once, on the first change.
 
 pub mod accounts;
+pub mod ai;
 pub mod board;
 pub mod conversations;
 pub mod kb;

@@ -4,6 +4,7 @@
 
 mod common;
 
+mod ai;
 mod auth;
 mod isolation;
 mod kb;
