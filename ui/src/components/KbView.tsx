@@ -215,7 +215,7 @@ export function KbView() {
                   {formError}
                 </div>
               )}
-              <div className="row">
+              <div className="kb-actions">
                 <button type="submit" className="button primary">
                   Save article
                 </button>
@@ -229,7 +229,7 @@ export function KbView() {
               <div className="kb-article-head">
                 <h2>{article.title}</h2>
                 {isAdmin && (
-                  <div className="row">
+                  <div className="kb-actions">
                     <button
                       type="button"
                       className="button"

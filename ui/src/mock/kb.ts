@@ -187,7 +187,7 @@ export function createKbMock(ctx: {
         .slice(0, 5);
       const similar = ctx.tickets
         .filter((o) => o.id !== t.id && (o.status === 'resolved' || o.status === 'closed') && o.categoryId === t.categoryId)
-        .filter((o) => words(o.title).some((w) => w.length >= 3 && terms.includes(w)))
+        .filter((o) => words(o.title).some((w) => w.length >= 5 && terms.includes(w)))
         .slice(0, 5)
         .map((o) => ({
           id: o.id,
