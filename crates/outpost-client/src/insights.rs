@@ -101,6 +101,17 @@ struct Subject {
     conversation: Option<Uuid>,
 }
 
+/// A similar-ticket candidate row.
+struct Candidate {
+    id: Uuid,
+    number: Option<i64>,
+    title: String,
+    status: u8,
+    created_at: i64,
+    resolved_at: Option<i64>,
+    score: f64,
+}
+
 /// A duration in words: `2 d 3 h`, `3 h 20 min`, `45 min`.
 pub fn human(ms: i64) -> String {
     let mins = ms.abs() / 60_000;
@@ -180,7 +191,7 @@ impl Store {
                 .collect::<Result<_, _>>()?,
             None => Vec::new(),
         };
-        let mut weighted: Vec<(&str, u32)> = vec![(&s.title, 3), (&s.description, 2)];
+        let mut weighted: Vec<(&str, u32)> = vec![(s.title.as_str(), 3), (s.description.as_str(), 2)];
         weighted.extend(comments.iter().map(|c| (c.as_str(), 1)));
         weighted.extend(messages.iter().map(|m| (m.1.as_str(), 1)));
         let related_articles = self.related_articles(&weighted)?;
@@ -217,7 +228,7 @@ impl Store {
     /// Resolved or closed tickets whose titles share the ticket's rarest
     /// title and description words, best first, with their last comment.
     fn similar_resolved(&self, s: &Subject) -> StoreResult<Vec<SimilarTicket>> {
-        let candidates = terms(&[(&s.title, 3), (&s.description, 1)], 24);
+        let candidates = terms(&[(s.title.as_str(), 3), (s.description.as_str(), 1)], 24);
         let total: i64 = self
             .conn()
             // Kept exact by triggers (migration 4): no scan of 100k rows.
@@ -248,7 +259,7 @@ impl Store {
              WHERE t.status IN (?3, ?4) AND t.rid <> ?5
              ORDER BY f.r, t.resolved_at DESC LIMIT ?6",
         )?;
-        let rows: Vec<(Uuid, Option<i64>, String, u8, i64, Option<i64>, f64)> = stmt
+        let rows: Vec<Candidate> = stmt
             .query_map(
                 params![
                     q,
@@ -259,15 +270,15 @@ impl Store {
                     SIMILAR_TICKETS as i64
                 ],
                 |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
+                    Ok(Candidate {
+                        id: r.get(0)?,
+                        number: r.get(1)?,
+                        title: r.get(2)?,
+                        status: r.get(3)?,
+                        created_at: r.get(4)?,
+                        resolved_at: r.get(5)?,
+                        score: r.get(6)?,
+                    })
                 },
             )?
             .collect::<Result<_, _>>()?;
@@ -275,18 +286,18 @@ impl Store {
             "SELECT body, created_at FROM comments WHERE ticket_id = ?1 ORDER BY created_at DESC LIMIT 1",
         )?;
         rows.into_iter()
-            .map(|(id, number, title, status, created, resolved_at, score)| {
+            .map(|c| -> StoreResult<SimilarTicket> {
                 let note: Option<(String, i64)> = last
-                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .query_row([c.id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 Ok(SimilarTicket {
-                    id: TicketId(id),
-                    number: number.map(|n| TicketNumber(n as u64)),
-                    title,
-                    status: Status::from_rank(status).unwrap_or(Status::Resolved),
-                    score,
-                    resolved_at: resolved_at.map(from_ms),
-                    handling_minutes: resolved_at.map(|r| (r - created) / 60_000),
+                    id: TicketId(c.id),
+                    number: c.number.map(|n| TicketNumber(n as u64)),
+                    title: c.title,
+                    status: Status::from_rank(c.status).unwrap_or(Status::Resolved),
+                    score: c.score,
+                    resolved_at: c.resolved_at.map(from_ms),
+                    handling_minutes: c.resolved_at.map(|r| (r - c.created_at) / 60_000),
                     resolution: note.as_ref().map(|n| n.0.clone()),
                     resolution_at: note.map(|n| from_ms(n.1)),
                 })

@@ -96,7 +96,7 @@ pub fn evaluate(
     let (mut found, mut rr) = (0usize, 0f64);
     let mut misses = Vec::new();
     for t in &set.tickets {
-        let hits = store.related_articles(&[(&t.title, 3), (&t.description, 2)])?;
+        let hits = store.related_articles(&[(t.title.as_str(), 3), (t.description.as_str(), 2)])?;
         let ranked: Vec<KbArticleId> = hits.iter().take(RELATED_ARTICLES).map(|h| h.id).collect();
         let relevant: Vec<KbArticleId> = t.relevant.iter().filter_map(|k| ids.get(k).copied()).collect();
         found += relevant.iter().filter(|r| ranked.contains(r)).count();

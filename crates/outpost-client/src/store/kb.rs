@@ -199,7 +199,7 @@ impl Store {
             ))?;
             let rows = stmt.query_map([limit], article)?;
             return rows
-                .map(|a| {
+                .map(|a| -> StoreResult<KbHit> {
                     let a = a?;
                     Ok(KbHit {
                         id: a.id,
