@@ -48,7 +48,10 @@ const STOP_WORDS: &[&str] = &[
     "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "hi", "thank",
     "regards", "issue", "problem", "ticket", "le", "la", "les", "des", "une", "est", "pas", "pour",
     "que", "qui", "dans", "sur", "avec", "depuis", "der", "die", "das", "und", "ist", "nicht",
-    "mit", "el", "los", "las", "por", "con", "para", "una",
+    "mit", "el", "los", "las", "por", "con", "para", "una", "every", "each", "few", "other", "only",
+    "own", "same", "such", "more", "most", "over", "under", "off", "once", "both", "through",
+    "during", "because", "until", "against", "between", "above", "below", "down", "should",
+    "since", "gets", "keeps", "anymore", "today", "yesterday",
 ];
 
 /// The query terms of a text, heaviest first (see the module docs).
@@ -228,7 +231,9 @@ impl Store {
     /// Resolved or closed tickets whose titles share the ticket's rarest
     /// title and description words, best first, with their last comment.
     fn similar_resolved(&self, s: &Subject) -> StoreResult<Vec<SimilarTicket>> {
-        let candidates = terms(&[(s.title.as_str(), 3), (s.description.as_str(), 1)], 24);
+        // Title words first, then description words; rarest first within each.
+        let title = terms(&[(s.title.as_str(), 1)], 16);
+        let description = terms(&[(s.description.as_str(), 1)], 16);
         let total: i64 = self
             .conn()
             // Kept exact by triggers (migration 4): no scan of 100k rows.
@@ -237,16 +242,23 @@ impl Store {
         let mut df = self
             .conn()
             .prepare_cached("SELECT doc FROM ticket_vocab WHERE term = ?1")?;
-        let mut known: Vec<(i64, String)> = Vec::new();
-        for t in candidates {
+        let mut known: Vec<(u8, i64, String)> = Vec::new();
+        for (from_title, t) in title
+            .into_iter()
+            .map(|t| (true, t))
+            .chain(description.into_iter().map(|t| (false, t)))
+        {
+            if known.iter().any(|k| k.2 == t) {
+                continue;
+            }
             let n: Option<i64> = df.query_row([&t], |r| r.get(0)).optional()?;
             // A word in every fourth title says little about similarity.
             if let Some(n) = n.filter(|n| *n > 0 && *n * 4 <= total.max(8)) {
-                known.push((n, t));
+                known.push((u8::from(!from_title), n, t));
             }
         }
         known.sort();
-        let picked: Vec<String> = known.into_iter().take(TICKET_TERMS).map(|k| k.1).collect();
+        let picked: Vec<String> = known.into_iter().take(TICKET_TERMS).map(|k| k.2).collect();
         let Some(q) = or_query(&picked) else {
             return Ok(Vec::new());
         };
@@ -605,7 +617,7 @@ mod tests {
             &[("VPN drops every 5 minutes", 3), ("The VPN and the printer", 2)],
             3,
         );
-        assert_eq!(t, vec!["vpn", "drops", "every"]);
+        assert_eq!(t, vec!["vpn", "drops", "minutes"]);
         assert!(terms(&[("a to 12 is", 1)], 5).is_empty());
     }
 
