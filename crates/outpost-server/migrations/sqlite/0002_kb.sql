@@ -1,6 +1,6 @@
 -- Knowledge-base articles. A delete keeps the row as a tombstone
 -- (deleted = 1) so a concurrent offline edit with an older stamp cannot bring
--- the article back; `stamp` is the HLC text of the last write (sorts like
+-- the article back. `stamp` is the HLC text of the last write (sorts like
 -- the stamp itself).
 CREATE TABLE kb_articles (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),

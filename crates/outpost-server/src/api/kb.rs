@@ -108,7 +108,8 @@ async fn write(
             }
             let mut scope = WriteScope::begin(tx, ws)?;
             let now = Utc::now();
-            kb::put(tx, &mut scope, id, &input, by, now, &kb::server_stamp(now))?;
+            let stamp = kb::server_stamp(tx, ws, id, now)?;
+            kb::put(tx, &mut scope, id, &input, by, now, &stamp)?;
             kb::get(tx, ws, id)
         })
         .await
@@ -132,7 +133,8 @@ pub async fn delete_article(
             kb::get(tx, ws, id)?;
             let mut scope = WriteScope::begin(tx, ws)?;
             let now = Utc::now();
-            kb::delete(tx, &mut scope, id, now, &kb::server_stamp(now))?;
+            let stamp = kb::server_stamp(tx, ws, id, now)?;
+            kb::delete(tx, &mut scope, id, now, &stamp)?;
             Ok::<_, AppError>(())
         })
         .await?;

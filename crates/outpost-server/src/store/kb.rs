@@ -26,14 +26,16 @@ fn article_from(r: &Row) -> Result<KbArticle, DbError> {
     })
 }
 
-/// The stamp of a write made through the REST API at `now`.
-pub fn server_stamp(now: DateTime<Utc>) -> String {
-    Hlc {
-        wall_ms: ms(now),
-        counter: 0,
-        node: Uuid::nil(),
-    }
-    .to_string()
+/// The stamp of a write to `id` made through the REST API at `now`: later
+/// than the article's last write, so a REST edit or delete always applies.
+pub fn server_stamp(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    id: KbArticleId,
+    now: DateTime<Utc>,
+) -> Result<String, DbError> {
+    let last = stamp_of(tx, ws, id)?.and_then(|s| s.parse::<Hlc>().ok());
+    Ok(Hlc::tick(last, ms(now), Uuid::nil()).to_string())
 }
 
 /// The live articles of `ws`, by title (at most `limit`).
