@@ -6,7 +6,8 @@
 use crate::commands::{CmdResult, changed};
 use crate::state::AppState;
 use outpost_core::{
-    ErrorDto, GeneratedSummary, KbArticle, KbArticleId, KbArticleInput, KbHit, TicketId, TicketInsights,
+    ErrorDto, GeneratedSummary, KbArticle, KbArticleId, KbArticleInput, KbHit, TicketId,
+    TicketInsights,
 };
 use tauri::{AppHandle, State};
 

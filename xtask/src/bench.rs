@@ -73,9 +73,9 @@ impl Figure {
     /// The figure's name.
     pub fn name(&self) -> &str {
         match self {
-            Figure::Timing { name, .. } | Figure::Bytes { name, .. } | Figure::Score { name, .. } => {
-                name
-            }
+            Figure::Timing { name, .. }
+            | Figure::Bytes { name, .. }
+            | Figure::Score { name, .. } => name,
         }
     }
 
@@ -579,7 +579,10 @@ fn report(b: &Bench) -> Result<String> {
                     Some(false) => "NO",
                     None => "-",
                 };
-                writeln!(md, "| {name} | {n} | score {value:.3} | | {target} | {met} |")?;
+                writeln!(
+                    md,
+                    "| {name} | {n} | score {value:.3} | | {target} | {met} |"
+                )?;
             }
         }
     }

@@ -23,7 +23,8 @@ pub const SCORE_TARGETS: &[(&str, f64)] = &[("retrieval_recall_at_5", 0.8)];
 fn labelled_set() -> Result<LabelledSet> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../crates/outpost-client/tests/data/kb_retrieval.json");
-    let json = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let json =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     Ok(LabelledSet::from_json(&json)?)
 }
 
@@ -40,7 +41,9 @@ fn generated_articles(set: &LabelledSet, n: usize, agent: Option<AgentId>) -> Ve
     (0..n)
         .map(|i| {
             let base = &set.articles[i % set.articles.len()];
-            let extra: Vec<&str> = (0..40).map(|k| WORDS[(i * 7 + k * 13) % WORDS.len()]).collect();
+            let extra: Vec<&str> = (0..40)
+                .map(|k| WORDS[(i * 7 + k * 13) % WORDS.len()])
+                .collect();
             KbArticle {
                 id: KbArticleId(Uuid::from_u128(0x4b42_0000_0000 + i as u128)),
                 title: format!("{} ({})", base.title, i / set.articles.len() + 1),
@@ -57,7 +60,10 @@ pub fn insights_suite(b: &mut Bench) -> Result<()> {
     let set = labelled_set()?;
     // Quality on a store holding only the labelled set.
     let dir = tempfile::tempdir()?;
-    let mut store = Store::open_with(dir.path().join("eval.db"), StoreOptions::with_clock(b.clock.clone()))?;
+    let mut store = Store::open_with(
+        dir.path().join("eval.db"),
+        StoreOptions::with_clock(b.clock.clone()),
+    )?;
     store.ensure_local_session()?;
     let ids = retrieval_eval::load_articles(&mut store, &set)?;
     let score = retrieval_eval::evaluate(&store, &set, &ids)?;
@@ -88,13 +94,26 @@ pub fn insights_suite(b: &mut Bench) -> Result<()> {
         store.apply_remote(&page, &cursor)?;
     }
     let mut tickets = Vec::new();
-    for sort in [SortOrder::Updated, SortOrder::Created, SortOrder::Priority, SortOrder::DueDate] {
+    for sort in [
+        SortOrder::Updated,
+        SortOrder::Created,
+        SortOrder::Priority,
+        SortOrder::DueDate,
+    ] {
         let q = TicketQuery {
             sort,
             ..Default::default()
         };
-        tickets.extend(store.board_page(&q, None, 50)?.cards.into_iter().map(|c| c.ticket.id));
+        tickets.extend(
+            store
+                .board_page(&q, None, 50)?
+                .cards
+                .into_iter()
+                .map(|c| c.ticket.id),
+        );
     }
-    b.time("insights_ticket", 200, |i| Ok(store.ticket_insights(tickets[i % tickets.len()])?))?;
+    b.time("insights_ticket", 200, |i| {
+        Ok(store.ticket_insights(tickets[i % tickets.len()])?)
+    })?;
     Ok(())
 }

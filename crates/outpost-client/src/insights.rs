@@ -17,8 +17,8 @@ use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
 use crate::store::Store;
 use outpost_core::{
-    GeneratedSummary, HistoryField, InsightFigure, InsightLevel, InsightStatement, KbHit,
-    Priority, SimilarTicket, Status, TicketId, TicketInsights, TicketNumber,
+    GeneratedSummary, HistoryField, InsightFigure, InsightLevel, InsightStatement, KbHit, Priority,
+    SimilarTicket, Status, TicketId, TicketInsights, TicketNumber,
 };
 use rusqlite::{OptionalExtension, params};
 use std::collections::HashMap;
@@ -38,20 +38,169 @@ pub const HISTORY_SAMPLE: i64 = 500;
 const TICKET_CANDIDATES: i64 = 200;
 
 const STOP_WORDS: &[&str] = &[
-    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "been", "before", "but", "by", "can", "cannot", "could", "did", "do", "does", "doing",
-    "dont", "for", "from", "get", "gets", "got", "had", "has", "have", "having", "hello", "help",
-    "her", "here", "him", "his", "how", "i", "if", "im", "in", "into", "is", "it", "its", "ive",
-    "just", "me", "my", "need", "no", "not", "now", "of", "on", "or", "our", "out", "please",
-    "so", "some", "still", "than", "thanks", "that", "the", "their", "them", "then", "there",
-    "these", "they", "this", "to", "too", "up", "us", "very", "was", "we", "were", "what", "when",
-    "where", "which", "while", "who", "why", "will", "with", "would", "you", "your", "hi", "thank",
-    "regards", "issue", "problem", "ticket", "le", "la", "les", "des", "une", "est", "pas", "pour",
-    "que", "qui", "dans", "sur", "avec", "depuis", "der", "die", "das", "und", "ist", "nicht",
-    "mit", "el", "los", "las", "por", "con", "para", "una", "every", "each", "few", "other", "only",
-    "own", "same", "such", "more", "most", "over", "under", "off", "once", "both", "through",
-    "during", "because", "until", "against", "between", "above", "below", "down", "should",
-    "since", "gets", "keeps", "anymore", "today", "yesterday",
+    "a",
+    "about",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "been",
+    "before",
+    "but",
+    "by",
+    "can",
+    "cannot",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "dont",
+    "for",
+    "from",
+    "get",
+    "gets",
+    "got",
+    "had",
+    "has",
+    "have",
+    "having",
+    "hello",
+    "help",
+    "her",
+    "here",
+    "him",
+    "his",
+    "how",
+    "i",
+    "if",
+    "im",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "ive",
+    "just",
+    "me",
+    "my",
+    "need",
+    "no",
+    "not",
+    "now",
+    "of",
+    "on",
+    "or",
+    "our",
+    "out",
+    "please",
+    "so",
+    "some",
+    "still",
+    "than",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "to",
+    "too",
+    "up",
+    "us",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "hi",
+    "thank",
+    "regards",
+    "issue",
+    "problem",
+    "ticket",
+    "le",
+    "la",
+    "les",
+    "des",
+    "une",
+    "est",
+    "pas",
+    "pour",
+    "que",
+    "qui",
+    "dans",
+    "sur",
+    "avec",
+    "depuis",
+    "der",
+    "die",
+    "das",
+    "und",
+    "ist",
+    "nicht",
+    "mit",
+    "el",
+    "los",
+    "las",
+    "por",
+    "con",
+    "para",
+    "una",
+    "every",
+    "each",
+    "few",
+    "other",
+    "only",
+    "own",
+    "same",
+    "such",
+    "more",
+    "most",
+    "over",
+    "under",
+    "off",
+    "once",
+    "both",
+    "through",
+    "during",
+    "because",
+    "until",
+    "against",
+    "between",
+    "above",
+    "below",
+    "down",
+    "should",
+    "since",
+    "gets",
+    "keeps",
+    "anymore",
+    "today",
+    "yesterday",
 ];
 
 /// The query terms of a text, heaviest first (see the module docs).
@@ -194,7 +343,8 @@ impl Store {
                 .collect::<Result<_, _>>()?,
             None => Vec::new(),
         };
-        let mut weighted: Vec<(&str, u32)> = vec![(s.title.as_str(), 3), (s.description.as_str(), 2)];
+        let mut weighted: Vec<(&str, u32)> =
+            vec![(s.title.as_str(), 3), (s.description.as_str(), 2)];
         weighted.extend(comments.iter().map(|c| (c.as_str(), 1)));
         weighted.extend(messages.iter().map(|m| (m.1.as_str(), 1)));
         let related_articles = self.related_articles(&weighted)?;
@@ -361,7 +511,10 @@ impl Store {
             out.push(InsightStatement {
                 kind: "sla_risk".into(),
                 level: InsightLevel::Info,
-                text: format!("The ticket is {}: no SLA risk.", s.status.label().to_lowercase()),
+                text: format!(
+                    "The ticket is {}: no SLA risk.",
+                    s.status.label().to_lowercase()
+                ),
                 basis,
             });
             return Ok(());
@@ -456,9 +609,7 @@ impl Store {
             .iter()
             .filter(|(f, old, new)| f == assignee && old.is_some() && new.is_some())
             .count();
-        let done = |v: &Option<String>| {
-            matches!(v.as_deref(), Some(x) if x == Status::Resolved.code() || x == Status::Closed.code())
-        };
+        let done = |v: &Option<String>| matches!(v.as_deref(), Some(x) if x == Status::Resolved.code() || x == Status::Closed.code());
         let reopened = rows
             .iter()
             .filter(|(f, old, new)| f == HistoryField::Status.code() && done(old) && !done(new))
@@ -509,7 +660,11 @@ impl Store {
     }
 
     /// Keeps a generated summary for offline use (replacing an older one).
-    pub fn cache_summary(&mut self, ticket: TicketId, summary: &GeneratedSummary) -> StoreResult<()> {
+    pub fn cache_summary(
+        &mut self,
+        ticket: TicketId,
+        summary: &GeneratedSummary,
+    ) -> StoreResult<()> {
         let json = serde_json::to_string(summary)
             .map_err(|e| StoreError::Corrupt(format!("summary: {e}")))?;
         self.conn().execute(
@@ -528,7 +683,11 @@ fn customer_waiting(
     now: i64,
     out: &mut Vec<InsightStatement>,
 ) {
-    let last_customer = messages.iter().rev().find(|m| m.0 == "customer").map(|m| m.2);
+    let last_customer = messages
+        .iter()
+        .rev()
+        .find(|m| m.0 == "customer")
+        .map(|m| m.2);
     let last_agent = messages.iter().rev().find(|m| m.0 == "agent").map(|m| m.2);
     let mut basis = Vec::new();
     let (level, text) = match (last_customer, last_agent) {
@@ -544,19 +703,28 @@ fn customer_waiting(
                 } else {
                     InsightLevel::Info
                 },
-                format!("The customer has been waiting {} for a reply.", human(waited)),
+                format!(
+                    "The customer has been waiting {} for a reply.",
+                    human(waited)
+                ),
             )
         }
         (Some(_), _) => {
             basis.push(fig("Messages in conversation", messages.len()));
-            (InsightLevel::Info, "The customer's last message has an answer.".into())
+            (
+                InsightLevel::Info,
+                "The customer's last message has an answer.".into(),
+            )
         }
         (None, _) => match s.first_response_at {
             Some(f) => {
                 basis.push(fig("First response after", human(f - s.created_at)));
                 (
                     InsightLevel::Info,
-                    format!("First response came {} after the ticket was opened.", human(f - s.created_at)),
+                    format!(
+                        "First response came {} after the ticket was opened.",
+                        human(f - s.created_at)
+                    ),
                 )
             }
             None if s.status.is_active() => {
@@ -568,7 +736,10 @@ fn customer_waiting(
                     } else {
                         InsightLevel::Info
                     },
-                    format!("No first response yet: the customer has waited {}.", human(waited)),
+                    format!(
+                        "No first response yet: the customer has waited {}.",
+                        human(waited)
+                    ),
                 )
             }
             None => {
@@ -596,7 +767,10 @@ fn detect_language(text: &str, out: &mut Vec<InsightStatement>) -> Option<String
         text: if reliable {
             format!("Written in {}.", info.lang().eng_name())
         } else {
-            format!("Probably written in {} (low confidence).", info.lang().eng_name())
+            format!(
+                "Probably written in {} (low confidence).",
+                info.lang().eng_name()
+            )
         },
         basis: vec![
             fig("Language code (ISO 639-3)", &code),
@@ -614,7 +788,10 @@ mod tests {
     #[test]
     fn terms_weigh_title_first_and_drop_noise() {
         let t = terms(
-            &[("VPN drops every 5 minutes", 3), ("The VPN and the printer", 2)],
+            &[
+                ("VPN drops every 5 minutes", 3),
+                ("The VPN and the printer", 2),
+            ],
             3,
         );
         assert_eq!(t, vec!["vpn", "drops", "minutes"]);

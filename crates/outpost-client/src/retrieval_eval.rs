@@ -98,7 +98,11 @@ pub fn evaluate(
     for t in &set.tickets {
         let hits = store.related_articles(&[(t.title.as_str(), 3), (t.description.as_str(), 2)])?;
         let ranked: Vec<KbArticleId> = hits.iter().take(RELATED_ARTICLES).map(|h| h.id).collect();
-        let relevant: Vec<KbArticleId> = t.relevant.iter().filter_map(|k| ids.get(k).copied()).collect();
+        let relevant: Vec<KbArticleId> = t
+            .relevant
+            .iter()
+            .filter_map(|k| ids.get(k).copied())
+            .collect();
         found += relevant.iter().filter(|r| ranked.contains(r)).count();
         match ranked.iter().position(|id| relevant.contains(id)) {
             Some(i) => rr += 1.0 / (i as f64 + 1.0),

@@ -39,7 +39,8 @@ impl KbArticleInput {
     /// [`MAX_ARTICLE_CHARS`] without control characters (except newlines and
     /// tabs), tags trimmed, lower-cased, de-duplicated, at most [`MAX_TAGS`].
     pub fn validated(&self) -> Result<KbArticleInput, ValidationError> {
-        let title = required_text("title", &self.title, MAX_TITLE_CHARS)?.replace(['\n', '\r'], " ");
+        let title =
+            required_text("title", &self.title, MAX_TITLE_CHARS)?.replace(['\n', '\r'], " ");
         check_len("body", &self.body, MAX_ARTICLE_CHARS)?;
         let body: String = self
             .body
@@ -189,7 +190,10 @@ mod tests {
         .validated()
         .unwrap();
         assert_eq!(ok.title, "Reset a password");
-        assert_eq!(ok.body, "Step one\n\tindented", "control characters go, newlines stay");
+        assert_eq!(
+            ok.body, "Step one\n\tindented",
+            "control characters go, newlines stay"
+        );
         assert_eq!(ok.tags, vec!["login", "sso"]);
         let long = KbArticleInput {
             title: "t".into(),

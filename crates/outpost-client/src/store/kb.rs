@@ -55,7 +55,10 @@ pub(crate) fn passage_parts(marked: &str) -> Vec<PassagePart> {
             Some(i) => (&rest[..i], false, &rest[i..]),
             None => (rest, false, ""),
         };
-        let clean: String = text.chars().filter(|c| *c != '\u{1}' && *c != '\u{2}').collect();
+        let clean: String = text
+            .chars()
+            .filter(|c| *c != '\u{1}' && *c != '\u{2}')
+            .collect();
         if !clean.is_empty() {
             match parts.last_mut() {
                 Some(PassagePart { text: t, hit: h }) if *h == hit => t.push_str(&clean),
@@ -183,8 +186,9 @@ impl Store {
     pub fn kb_count(&self) -> StoreResult<u64> {
         Ok(self
             .conn()
-            .query_row("SELECT count(*) FROM kb_articles", [], |r| r.get::<_, i64>(0))?
-            as u64)
+            .query_row("SELECT count(*) FROM kb_articles", [], |r| {
+                r.get::<_, i64>(0)
+            })? as u64)
     }
 
     /// Searches the knowledge base: every word of `query` as a prefix,
@@ -300,20 +304,48 @@ mod tests {
         assert_eq!(
             parts,
             vec![
-                PassagePart { text: "Restart the ".into(), hit: false },
-                PassagePart { text: "router".into(), hit: true },
-                PassagePart { text: " then ".into(), hit: false },
-                PassagePart { text: "VPN".into(), hit: true },
-                PassagePart { text: "…".into(), hit: false },
+                PassagePart {
+                    text: "Restart the ".into(),
+                    hit: false
+                },
+                PassagePart {
+                    text: "router".into(),
+                    hit: true
+                },
+                PassagePart {
+                    text: " then ".into(),
+                    hit: false
+                },
+                PassagePart {
+                    text: "VPN".into(),
+                    hit: true
+                },
+                PassagePart {
+                    text: "…".into(),
+                    hit: false
+                },
             ]
         );
-        assert_eq!(passage_parts("<b>x</b>")[0].text, "<b>x</b>", "markup stays text");
-        assert_eq!(passage_parts("\u{1}open"), vec![PassagePart { text: "open".into(), hit: true }]);
+        assert_eq!(
+            passage_parts("<b>x</b>")[0].text,
+            "<b>x</b>",
+            "markup stays text"
+        );
+        assert_eq!(
+            passage_parts("\u{1}open"),
+            vec![PassagePart {
+                text: "open".into(),
+                hit: true
+            }]
+        );
     }
 
     #[test]
     fn prefix_queries_quote_every_word() {
-        assert_eq!(prefix_query("Wi-Fi \"x").as_deref(), Some("\"wi\"* AND \"fi\"* AND \"x\"*"));
+        assert_eq!(
+            prefix_query("Wi-Fi \"x").as_deref(),
+            Some("\"wi\"* AND \"fi\"* AND \"x\"*")
+        );
         assert_eq!(prefix_query(" -- "), None);
     }
 }

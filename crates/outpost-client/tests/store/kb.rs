@@ -35,7 +35,14 @@ fn admins_write_articles_that_search_finds_with_marked_passages() {
     assert_eq!(vpn.tags, vec!["network", "vpn"], "tags are normalised");
     assert_eq!(vpn.updated_by, Some(ANA));
     f.store
-        .put_kb_article(None, &input("Printer offline", "Re-add the printer from the print server.", &[]))
+        .put_kb_article(
+            None,
+            &input(
+                "Printer offline",
+                "Re-add the printer from the print server.",
+                &[],
+            ),
+        )
         .unwrap();
     let out = f.store.pending_mutations(10).unwrap();
     assert_eq!(out.len(), 2, "each edit is queued for the server");
@@ -45,9 +52,22 @@ fn admins_write_articles_that_search_finds_with_marked_passages() {
     assert_eq!(hits.len(), 1, "words match as prefixes");
     assert_eq!(hits[0].id, vpn.id);
     assert!(hits[0].score > 0.0);
-    let marked: Vec<&str> = hits[0].passage.iter().filter(|p| p.hit).map(|p| p.text.as_str()).collect();
-    assert_eq!(marked, vec!["protocol"], "the matching word is marked: {:?}", hits[0].passage);
-    assert!(f.store.search_kb("vpn printer", 10).unwrap().is_empty(), "every word must match");
+    let marked: Vec<&str> = hits[0]
+        .passage
+        .iter()
+        .filter(|p| p.hit)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(
+        marked,
+        vec!["protocol"],
+        "the matching word is marked: {:?}",
+        hits[0].passage
+    );
+    assert!(
+        f.store.search_kb("vpn printer", 10).unwrap().is_empty(),
+        "every word must match"
+    );
     let all = f.store.search_kb("", 10).unwrap();
     assert_eq!(
         all.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(),
@@ -57,7 +77,14 @@ fn admins_write_articles_that_search_finds_with_marked_passages() {
 
     // Title weighs more than body: an article naming it in the title ranks first.
     f.store
-        .put_kb_article(None, &input("Printer drivers", "Drivers for the office printer models.", &[]))
+        .put_kb_article(
+            None,
+            &input(
+                "Printer drivers",
+                "Drivers for the office printer models.",
+                &[],
+            ),
+        )
         .unwrap();
     let printers = f.store.search_kb("printer", 10).unwrap();
     assert_eq!(printers.len(), 2);
@@ -65,12 +92,18 @@ fn admins_write_articles_that_search_finds_with_marked_passages() {
     // Replace, then delete.
     let edited = f
         .store
-        .put_kb_article(Some(vpn.id), &input("VPN disconnects often", "Use IKEv2.", &[]))
+        .put_kb_article(
+            Some(vpn.id),
+            &input("VPN disconnects often", "Use IKEv2.", &[]),
+        )
         .unwrap();
     assert_eq!(f.store.kb_article(vpn.id).unwrap(), edited);
     f.store.delete_kb_article(vpn.id).unwrap();
     assert_eq!(f.store.kb_article(vpn.id).unwrap_err().code(), "not_found");
-    assert!(f.store.search_kb("ikev2", 10).unwrap().is_empty(), "the index follows deletes");
+    assert!(
+        f.store.search_kb("ikev2", 10).unwrap().is_empty(),
+        "the index follows deletes"
+    );
     assert_eq!(f.store.pending_mutations(10).unwrap().len(), 5);
 }
 
@@ -78,10 +111,16 @@ fn admins_write_articles_that_search_finds_with_marked_passages() {
 fn bad_input_and_agents_change_nothing() {
     let mut f = fixture();
     let before = f.store.pending_mutations(10).unwrap().len();
-    let err = f.store.put_kb_article(None, &input("  ", "body", &[])).unwrap_err();
+    let err = f
+        .store
+        .put_kb_article(None, &input("  ", "body", &[]))
+        .unwrap_err();
     assert_eq!(err.code(), "empty_field", "{err}");
     let long = "x".repeat(outpost_core::MAX_ARTICLE_CHARS + 1);
-    let err = f.store.put_kb_article(None, &input("Long", &long, &[])).unwrap_err();
+    let err = f
+        .store
+        .put_kb_article(None, &input("Long", &long, &[]))
+        .unwrap_err();
     assert_eq!(err.code(), "too_long", "{err}");
     let err = f
         .store
@@ -89,9 +128,15 @@ fn bad_input_and_agents_change_nothing() {
         .unwrap_err();
     assert_eq!(err.code(), "not_found");
     let long_query = "q".repeat(201);
-    assert_eq!(f.store.search_kb(&long_query, 5).unwrap_err().code(), "too_long");
+    assert_eq!(
+        f.store.search_kb(&long_query, 5).unwrap_err().code(),
+        "too_long"
+    );
     f.store.set_current_agent(Some(BEN)).unwrap();
-    let err = f.store.put_kb_article(None, &input("Agent", "body", &[])).unwrap_err();
+    let err = f
+        .store
+        .put_kb_article(None, &input("Agent", "body", &[]))
+        .unwrap_err();
     assert_eq!(err.code(), "forbidden", "{err}");
     assert_eq!(f.store.pending_mutations(10).unwrap().len(), before);
     assert_eq!(f.store.kb_count().unwrap(), 0);
@@ -116,16 +161,29 @@ fn pulled_articles_and_deletions_apply_but_never_undo_a_pending_edit() {
     };
     f.store.apply_remote(&page, "c1").unwrap();
     assert_eq!(f.store.kb_count().unwrap(), 2);
-    assert_eq!(f.store.search_kb("toner", 5).unwrap()[0].title, "Toner orders");
+    assert_eq!(
+        f.store.search_kb("toner", 5).unwrap()[0].title,
+        "Toner orders"
+    );
     assert!(
-        f.store.kb_article(KbArticleId(Uuid::from_u128(1))).unwrap().body.contains("<script>"),
+        f.store
+            .kb_article(KbArticleId(Uuid::from_u128(1)))
+            .unwrap()
+            .body
+            .contains("<script>"),
         "stored as written: the UI renders it as text"
     );
-    assert!(f.store.pending_mutations(10).unwrap().is_empty(), "pulls queue nothing");
+    assert!(
+        f.store.pending_mutations(10).unwrap().is_empty(),
+        "pulls queue nothing"
+    );
 
     // A local edit of article 1 is pending: the server's older copy does not win.
     f.store
-        .put_kb_article(Some(KbArticleId(Uuid::from_u128(1))), &input("Guest wifi (local)", "mine", &[]))
+        .put_kb_article(
+            Some(KbArticleId(Uuid::from_u128(1))),
+            &input("Guest wifi (local)", "mine", &[]),
+        )
         .unwrap();
     let page = ChangeSet {
         kb_articles: vec![remote(1, "Guest wifi (server)")],
@@ -133,7 +191,13 @@ fn pulled_articles_and_deletions_apply_but_never_undo_a_pending_edit() {
         ..Default::default()
     };
     f.store.apply_remote(&page, "c2").unwrap();
-    assert_eq!(f.store.kb_article(KbArticleId(Uuid::from_u128(1))).unwrap().title, "Guest wifi (local)");
+    assert_eq!(
+        f.store
+            .kb_article(KbArticleId(Uuid::from_u128(1)))
+            .unwrap()
+            .title,
+        "Guest wifi (local)"
+    );
     assert_eq!(f.store.kb_count().unwrap(), 1, "the deletion applied");
 }
 
@@ -162,9 +226,16 @@ fn upgrading_a_store_keeps_its_articles_searchable() {
         .unwrap();
     }
     let store = Store::open_with(&path, options(&c)).unwrap();
-    assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+    assert_eq!(
+        store.schema_version().unwrap(),
+        migrations::latest_version()
+    );
     let hits = store.search_kb("scanner", 5).unwrap();
-    assert_eq!(hits.len(), 1, "the rebuilt index holds the old article (stemmed match)");
+    assert_eq!(
+        hits.len(),
+        1,
+        "the rebuilt index holds the old article (stemmed match)"
+    );
     assert_eq!(hits[0].tags, vec!["old"]);
 }
 
@@ -204,10 +275,23 @@ fn insights_relate_articles_similar_tickets_and_explain_the_numbers() {
         )
         .unwrap();
     f.store
-        .put_kb_article(None, &input("VPN disconnects", "Switch the protocol to IKEv2.", &["vpn"]))
+        .put_kb_article(
+            None,
+            &input("VPN disconnects", "Switch the protocol to IKEv2.", &["vpn"]),
+        )
         .unwrap();
-    let a = resolved(&mut f, "Printer jams on tray 2", 4, "Replaced the pickup rollers on tray 2.");
-    resolved(&mut f, "Copier jams every morning", 6, "Set the paper weight to 80 g.");
+    let a = resolved(
+        &mut f,
+        "Printer jams on tray 2",
+        4,
+        "Replaced the pickup rollers on tray 2.",
+    );
+    resolved(
+        &mut f,
+        "Copier jams every morning",
+        6,
+        "Set the paper weight to 80 g.",
+    );
     resolved(&mut f, "Printer toner empty", 2, "Ordered a cartridge.");
     resolved(&mut f, "VPN drops", 8, "Updated the client.");
 
@@ -216,10 +300,42 @@ fn insights_relate_articles_similar_tickets_and_explain_the_numbers() {
     t.category_id = Some(PRINTING);
     t.priority = Priority::High;
     let id = f.store.create_ticket(t).unwrap().ticket.id;
-    f.store.update_ticket(id, &TicketPatch { assignee_id: Some(Some(ANA)), ..Default::default() }).unwrap();
-    f.store.update_ticket(id, &TicketPatch { assignee_id: Some(Some(BEN)), ..Default::default() }).unwrap();
-    f.store.update_ticket(id, &TicketPatch { status: Some(Status::Resolved), ..Default::default() }).unwrap();
-    f.store.update_ticket(id, &TicketPatch { status: Some(Status::Open), ..Default::default() }).unwrap();
+    f.store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                assignee_id: Some(Some(ANA)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    f.store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                assignee_id: Some(Some(BEN)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    f.store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                status: Some(Status::Resolved),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    f.store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                status: Some(Status::Open),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     f.store
         .add_comment(
             id,
@@ -231,8 +347,15 @@ fn insights_relate_articles_similar_tickets_and_explain_the_numbers() {
 
     let ins = f.store.ticket_insights(id).unwrap();
     assert_eq!(ins.ticket_id, id);
-    assert_eq!(ins.related_articles[0].id, jam.id, "{:?}", ins.related_articles);
-    assert!(ins.related_articles[0].passage.iter().any(|p| p.hit), "the passage marks matching words");
+    assert_eq!(
+        ins.related_articles[0].id, jam.id,
+        "{:?}",
+        ins.related_articles
+    );
+    assert!(
+        ins.related_articles[0].passage.iter().any(|p| p.hit),
+        "the passage marks matching words"
+    );
     assert!(ins.related_articles.len() <= 5);
 
     assert_eq!(ins.similar_tickets[0].id, a, "{:?}", ins.similar_tickets);
@@ -242,37 +365,69 @@ fn insights_relate_articles_similar_tickets_and_explain_the_numbers() {
         "how it was resolved: its last comment"
     );
     assert_eq!(ins.similar_tickets[0].handling_minutes, Some(240));
-    assert!(ins.similar_tickets.iter().all(|s| s.id != id), "never itself");
+    assert!(
+        ins.similar_tickets.iter().all(|s| s.id != id),
+        "never itself"
+    );
     assert!(ins.similar_tickets.iter().all(|s| s.title != "VPN drops"));
 
-    let by_kind = |k: &str| ins.analysis.iter().find(|s| s.kind == k).unwrap_or_else(|| panic!("{k}: {:?}", ins.analysis));
+    let by_kind = |k: &str| {
+        ins.analysis
+            .iter()
+            .find(|s| s.kind == k)
+            .unwrap_or_else(|| panic!("{k}: {:?}", ins.analysis))
+    };
     let sla = by_kind("sla_risk");
     let figure = |s: &outpost_core::InsightStatement, label: &str| {
-        s.basis.iter().find(|b| b.label == label).map(|b| b.value.clone())
+        s.basis
+            .iter()
+            .find(|b| b.label == label)
+            .map(|b| b.value.clone())
     };
     // Printing / High: resolved in 4, 6, 2 and 8 hours (the ticket itself is open again).
-    assert_eq!(figure(sla, "Resolved tickets in group").as_deref(), Some("4"), "{sla:?}");
-    assert_eq!(figure(sla, "Typical handling time (median)").as_deref(), Some("5 h 0 min"));
+    assert_eq!(
+        figure(sla, "Resolved tickets in group").as_deref(),
+        Some("4"),
+        "{sla:?}"
+    );
+    assert_eq!(
+        figure(sla, "Typical handling time (median)").as_deref(),
+        Some("5 h 0 min")
+    );
     let re = by_kind("reassignments");
-    assert_eq!(figure(re, "Reassignments (from one agent to another)").as_deref(), Some("1"), "{re:?}");
+    assert_eq!(
+        figure(re, "Reassignments (from one agent to another)").as_deref(),
+        Some("1"),
+        "{re:?}"
+    );
     let reopen = by_kind("reopens");
     assert_eq!(figure(reopen, "Reopenings").as_deref(), Some("1"));
     assert_eq!(reopen.level, InsightLevel::Warning);
     let waiting = by_kind("customer_waiting");
-    assert!(waiting.text.contains("No first response yet") || waiting.text.contains("First response"), "{waiting:?}");
+    assert!(
+        waiting.text.contains("No first response yet") || waiting.text.contains("First response"),
+        "{waiting:?}"
+    );
     let lang = by_kind("language");
     assert!(lang.basis.iter().any(|b| b.value == "eng"), "{lang:?}");
     assert_eq!(ins.language.as_deref(), Some("eng"));
     assert!(ins.summary.is_none());
 
-    let err = f.store.ticket_insights(TicketId(Uuid::from_u128(77))).unwrap_err();
+    let err = f
+        .store
+        .ticket_insights(TicketId(Uuid::from_u128(77)))
+        .unwrap_err();
     assert_eq!(err.code(), "not_found");
 }
 
 #[test]
 fn related_article_retrieval_meets_its_quality_target() {
     let mut f = fixture();
-    let json = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kb_retrieval.json")).unwrap();
+    let json = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/kb_retrieval.json"
+    ))
+    .unwrap();
     let set = LabelledSet::from_json(&json).unwrap();
     assert!(set.pairs() >= 50, "the set holds at least 50 pairs");
     let ids = retrieval_eval::load_articles(&mut f.store, &set).unwrap();

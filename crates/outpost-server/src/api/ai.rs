@@ -144,7 +144,10 @@ fn parse_answer(content: &str) -> (String, String) {
         .and_then(|s| s.strip_suffix("```"))
         .unwrap_or(trimmed);
     match serde_json::from_str::<Answer>(inner.trim()) {
-        Ok(a) => (cut(&a.summary, MAX_ANSWER_CHARS), cut(&a.draft_resolution, MAX_ANSWER_CHARS)),
+        Ok(a) => (
+            cut(&a.summary, MAX_ANSWER_CHARS),
+            cut(&a.draft_resolution, MAX_ANSWER_CHARS),
+        ),
         Err(_) => (cut(trimmed, MAX_ANSWER_CHARS), String::new()),
     }
 }
@@ -176,9 +179,16 @@ pub async fn summarize_ticket(
             "generated summaries are not configured for this workspace; an admin can set an endpoint in Settings",
         ));
     };
-    let mut text = format!("Title: {}\n\nDescription:\n{}\n", ticket.title, ticket.description);
+    let mut text = format!(
+        "Title: {}\n\nDescription:\n{}\n",
+        ticket.title, ticket.description
+    );
     for c in &comments {
-        text.push_str(&format!("\nComment ({}):\n{}\n", c.created_at.to_rfc3339(), c.body));
+        text.push_str(&format!(
+            "\nComment ({}):\n{}\n",
+            c.created_at.to_rfc3339(),
+            c.body
+        ));
     }
     let text: String = text.chars().take(MAX_PROMPT_CHARS).collect();
     let body = json!({
@@ -189,7 +199,8 @@ pub async fn summarize_ticket(
             {"role": "user", "content": text}
         ]
     });
-    let unavailable = |why: String| AppError::client(StatusCode::BAD_GATEWAY, "ai_unavailable", why);
+    let unavailable =
+        |why: String| AppError::client(StatusCode::BAD_GATEWAY, "ai_unavailable", why);
     let res = reqwest::Client::builder()
         .timeout(TIMEOUT)
         .build()
@@ -199,10 +210,17 @@ pub async fn summarize_ticket(
         .json(&body)
         .send()
         .await
-        .map_err(|e| unavailable(format!("the summary service could not be reached: {}", e.without_url())))?;
+        .map_err(|e| {
+            unavailable(format!(
+                "the summary service could not be reached: {}",
+                e.without_url()
+            ))
+        })?;
     let status = res.status();
     if !status.is_success() {
-        return Err(unavailable(format!("the summary service answered {status}")));
+        return Err(unavailable(format!(
+            "the summary service answered {status}"
+        )));
     }
     let v: serde_json::Value = res
         .json()
@@ -234,7 +252,10 @@ mod tests {
 
     #[test]
     fn endpoints_must_be_web_urls() {
-        assert_eq!(check_endpoint("https://x.test/v1/").unwrap(), "https://x.test/v1");
+        assert_eq!(
+            check_endpoint("https://x.test/v1/").unwrap(),
+            "https://x.test/v1"
+        );
         assert!(check_endpoint("file:///etc").is_err());
         assert!(check_endpoint("http://").is_err());
     }

@@ -74,8 +74,16 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(settings::update_agent))
         .routes(routes!(settings::list_categories, settings::put_categories))
         .routes(routes!(kb::list_articles, kb::create_article))
-        .routes(routes!(kb::get_article, kb::update_article, kb::delete_article))
-        .routes(routes!(ai::get_ai_settings, ai::put_ai_settings, ai::delete_ai_settings))
+        .routes(routes!(
+            kb::get_article,
+            kb::update_article,
+            kb::delete_article
+        ))
+        .routes(routes!(
+            ai::get_ai_settings,
+            ai::put_ai_settings,
+            ai::delete_ai_settings
+        ))
         .routes(routes!(ai::summarize_ticket))
         .routes(routes!(sync::register))
         .routes(routes!(sync::pull))

@@ -32,7 +32,12 @@ pub fn get(tx: &mut dyn Tx, ws: WorkspaceId) -> Result<Option<AiEndpoint>, DbErr
 }
 
 /// Sets (or replaces) the endpoint of `ws`.
-pub fn put(tx: &mut dyn Tx, ws: WorkspaceId, e: &AiEndpoint, now: DateTime<Utc>) -> Result<(), DbError> {
+pub fn put(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    e: &AiEndpoint,
+    now: DateTime<Utc>,
+) -> Result<(), DbError> {
     tx.execute(
         "INSERT INTO ai_settings (workspace_id, endpoint, model, api_key, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (workspace_id) DO UPDATE SET endpoint = excluded.endpoint, model = excluded.model,

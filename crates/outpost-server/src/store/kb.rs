@@ -55,7 +55,9 @@ pub fn list(tx: &mut dyn Tx, ws: WorkspaceId, limit: u32) -> Result<Vec<KbArticl
 /// A live article of `ws`, or 404.
 pub fn get(tx: &mut dyn Tx, ws: WorkspaceId, id: KbArticleId) -> Result<KbArticle, AppError> {
     tx.query_opt(
-        &format!("SELECT {COLS} FROM kb_articles WHERE workspace_id = ?1 AND id = ?2 AND deleted = 0"),
+        &format!(
+            "SELECT {COLS} FROM kb_articles WHERE workspace_id = ?1 AND id = ?2 AND deleted = 0"
+        ),
         params![ws.to_string(), id.to_string()],
     )?
     .map(|r| article_from(&r))

@@ -303,7 +303,15 @@ fn apply(
             require_admin(&actor, "edit knowledge-base articles")?;
             let input = article.validated()?;
             let stamp = origin.stamp.to_string();
-            kb::put(tx, scope, *id, &input, m.actor_id, (*updated_at).min(latest), &stamp)?;
+            kb::put(
+                tx,
+                scope,
+                *id,
+                &input,
+                m.actor_id,
+                (*updated_at).min(latest),
+                &stamp,
+            )?;
             Ok(None)
         }
         MutationOp::DeleteKbArticle { id } => {

@@ -72,64 +72,129 @@ async fn summaries_use_the_configured_model_and_never_leak_the_key(b: Backend) -
     let n = t["number"].as_u64().unwrap_or_default();
     let summary = format!("/api/v1/tickets/{n}/insights/summary");
 
-    let v = expect(s.req(Method::GET, "/api/v1/settings/ai", &w.token).send().await?, StatusCode::OK).await?;
+    let v = expect(
+        s.req(Method::GET, "/api/v1/settings/ai", &w.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
     assert_eq!(v["configured"], false);
-    let code = expect_error(s.req(Method::POST, &summary, &w.token).send().await?, StatusCode::CONFLICT).await?;
+    let code = expect_error(
+        s.req(Method::POST, &summary, &w.token).send().await?,
+        StatusCode::CONFLICT,
+    )
+    .await?;
     assert_eq!(code, "ai_not_configured");
 
     let seen = Arc::new(Mutex::new(Seen::default()));
     let url = stand_in(seen.clone()).await?;
     let settings = json!({ "endpoint": url, "model": "local-model", "apiKey": KEY });
     let code = expect_error(
-        s.req(Method::PUT, "/api/v1/settings/ai", &w.token).json(&settings).send().await?,
+        s.req(Method::PUT, "/api/v1/settings/ai", &w.token)
+            .json(&settings)
+            .send()
+            .await?,
         StatusCode::FORBIDDEN,
     )
     .await?;
     assert_eq!(code, "forbidden", "agents cannot configure it");
     let bad = json!({ "endpoint": "file:///etc/passwd", "model": "m", "apiKey": KEY });
     assert_eq!(
-        expect_error(s.req(Method::PUT, "/api/v1/settings/ai", &w.admin_token).json(&bad).send().await?, StatusCode::BAD_REQUEST)
-            .await?,
+        expect_error(
+            s.req(Method::PUT, "/api/v1/settings/ai", &w.admin_token)
+                .json(&bad)
+                .send()
+                .await?,
+            StatusCode::BAD_REQUEST
+        )
+        .await?,
         "invalid_value"
     );
-    let res = s.req(Method::PUT, "/api/v1/settings/ai", &w.admin_token).json(&settings).send().await?;
+    let res = s
+        .req(Method::PUT, "/api/v1/settings/ai", &w.admin_token)
+        .json(&settings)
+        .send()
+        .await?;
     assert_eq!(res.status(), StatusCode::OK);
     let text = res.text().await?;
     assert!(!text.contains(KEY), "the key is not echoed: {text}");
-    let res = s.req(Method::GET, "/api/v1/settings/ai", &w.token).send().await?;
+    let res = s
+        .req(Method::GET, "/api/v1/settings/ai", &w.token)
+        .send()
+        .await?;
     let text = res.text().await?;
-    assert!(text.contains("\"configured\":true") && !text.contains(KEY), "{text}");
+    assert!(
+        text.contains("\"configured\":true") && !text.contains(KEY),
+        "{text}"
+    );
 
     let res = s.req(Method::POST, &summary, &w.token).send().await?;
     assert_eq!(res.status(), StatusCode::OK);
     let text = res.text().await?;
-    assert!(!text.contains(KEY), "the key never reaches a client: {text}");
+    assert!(
+        !text.contains(KEY),
+        "the key never reaches a client: {text}"
+    );
     let got: outpost_core::GeneratedSummary = serde_json::from_str(&text)?;
     assert_eq!(got.summary, "Printer on floor 2 jams on tray 2.");
-    assert_eq!(got.draft_resolution, "Replace the pickup rollers of tray 2.");
+    assert_eq!(
+        got.draft_resolution,
+        "Replace the pickup rollers of tray 2."
+    );
     assert_eq!(got.model, "local-model");
     {
         let seen = seen.lock().unwrap();
-        assert_eq!(seen.auth, vec![format!("Bearer {KEY}")], "the server sends the key to the model");
+        assert_eq!(
+            seen.auth,
+            vec![format!("Bearer {KEY}")],
+            "the server sends the key to the model"
+        );
         assert_eq!(seen.bodies[0]["model"], "local-model");
-        let prompt = seen.bodies[0]["messages"][1]["content"].as_str().unwrap_or_default();
+        let prompt = seen.bodies[0]["messages"][1]["content"]
+            .as_str()
+            .unwrap_or_default();
         assert!(prompt.contains("Printer jams on tray 2"), "{prompt}");
     }
 
     // The model failing is a clear 502, not a hang or a 500.
     seen.lock().unwrap().fail = true;
-    let code = expect_error(s.req(Method::POST, &summary, &w.token).send().await?, StatusCode::BAD_GATEWAY).await?;
+    let code = expect_error(
+        s.req(Method::POST, &summary, &w.token).send().await?,
+        StatusCode::BAD_GATEWAY,
+    )
+    .await?;
     assert_eq!(code, "ai_unavailable");
 
     // Another workspace neither sees the settings nor summarises this ticket.
-    let v = expect(s.req(Method::GET, "/api/v1/settings/ai", &other.token).send().await?, StatusCode::OK).await?;
+    let v = expect(
+        s.req(Method::GET, "/api/v1/settings/ai", &other.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
     assert_eq!(v["configured"], false);
-    let code = expect_error(s.req(Method::POST, &summary, &other.token).send().await?, StatusCode::NOT_FOUND).await?;
+    let code = expect_error(
+        s.req(Method::POST, &summary, &other.token).send().await?,
+        StatusCode::NOT_FOUND,
+    )
+    .await?;
     assert_eq!(code, "not_found");
 
     // Turning it off.
-    expect(s.req(Method::DELETE, "/api/v1/settings/ai", &w.admin_token).send().await?, StatusCode::NO_CONTENT).await?;
-    let code = expect_error(s.req(Method::POST, &summary, &w.token).send().await?, StatusCode::CONFLICT).await?;
+    expect(
+        s.req(Method::DELETE, "/api/v1/settings/ai", &w.admin_token)
+            .send()
+            .await?,
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    let code = expect_error(
+        s.req(Method::POST, &summary, &w.token).send().await?,
+        StatusCode::CONFLICT,
+    )
+    .await?;
     assert_eq!(code, "ai_not_configured");
     Ok(())
 }
