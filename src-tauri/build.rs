@@ -36,6 +36,13 @@ const COMMANDS: &[&str] = &[
     "get_rules",
     "save_rules",
     "dry_run_rule",
+    "search_kb",
+    "get_kb_article",
+    "save_kb_article",
+    "delete_kb_article",
+    "get_ticket_insights",
+    "open_external_link",
+    "request_ticket_summary",
 ];
 
 fn main() {

@@ -206,5 +206,12 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         crate::inbox::get_rules,
         crate::inbox::save_rules,
         crate::inbox::dry_run_rule,
+        crate::kb::search_kb,
+        crate::kb::get_kb_article,
+        crate::kb::save_kb_article,
+        crate::kb::delete_kb_article,
+        crate::kb::get_ticket_insights,
+        crate::kb::open_external_link,
+        crate::kb::request_ticket_summary,
     ]
 }

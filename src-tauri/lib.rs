@@ -6,6 +6,7 @@
 
 mod commands;
 mod inbox;
+mod kb;
 mod notify;
 mod sla_timer;
 mod state;

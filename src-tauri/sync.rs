@@ -50,7 +50,7 @@ impl SyncState {
     }
 
     /// The signed-in server connection, if any.
-    pub fn client(&self) -> Option<SyncClient> {
+    pub(crate) fn client(&self) -> Option<SyncClient> {
         self.lock().as_ref().map(|r| r.client.clone())
     }
 

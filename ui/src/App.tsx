@@ -15,6 +15,7 @@ import { ComingSoon, Sidebar, type View } from './components/Sidebar';
 import { TicketsView } from './components/TicketsView';
 import { ReportsView } from './components/ReportsView';
 import { InboxView } from './components/InboxView';
+import { KbView } from './components/KbView';
 import { SettingsView, type SettingsPage } from './components/SettingsView';
 import { ServerConnection } from './components/ServerConnection';
 import { SyncIndicator } from './components/SyncIndicator';
@@ -138,6 +139,8 @@ export function App() {
           <ReportsView key={epoch} />
         ) : view.view === 'inbox' ? (
           <InboxView key={`${epoch}-${view.section ?? ''}`} openId={view.section ?? null} onOpenTicket={openTicket} />
+        ) : view.view === 'kb' ? (
+          <KbView />
         ) : settingsPage ? (
           <SettingsView
             page={settingsPage}

@@ -88,6 +88,52 @@ agentId: AgentId | null, body: string, at: string, };
 
 export type KbArticle = { id: KbArticleId, title: string, body: string, tags: Array<string>, updatedBy: AgentId | null, updatedAt: string, };
 
+export type KbArticleInput = { title: string, body: string, tags: Array<string>, };
+
+export type PassagePart = { text: string, hit: boolean, };
+
+export type KbHit = { id: KbArticleId, title: string, tags: Array<string>, 
+/**
+ * BM25 relevance (higher is better), for ordering and display.
+ */
+score: number, 
+/**
+ * The best matching passage of the body (or its opening).
+ */
+passage: Array<PassagePart>, updatedAt: string, };
+
+export type SimilarTicket = { id: TicketId, number: TicketNumber | null, title: string, status: Status, score: number, resolvedAt: string | null, 
+/**
+ * Minutes from creation to resolution.
+ */
+handlingMinutes: number | null, 
+/**
+ * Its last comment (the resolution note), if any.
+ */
+resolution: string | null, resolutionAt: string | null, };
+
+export type InsightFigure = { label: string, value: string, };
+
+export type InsightLevel = "info" | "warning" | "critical";
+
+export type InsightStatement = { 
+/**
+ * `sla_risk`, `reassignments`, `reopens`, `customer_waiting` or `language`.
+ */
+kind: string, level: InsightLevel, text: string, basis: Array<InsightFigure>, };
+
+export type GeneratedSummary = { summary: string, draftResolution: string, model: string, generatedAt: string, };
+
+export type TicketInsights = { ticketId: TicketId, computedAt: string, relatedArticles: Array<KbHit>, similarTickets: Array<SimilarTicket>, analysis: Array<InsightStatement>, 
+/**
+ * ISO 639-3 code of the detected language, when reliable enough.
+ */
+language: string | null, 
+/**
+ * The cached generated summary, if one was requested.
+ */
+summary: GeneratedSummary | null, };
+
 export type PlanFeatures = { aiInsights: boolean, };
 
 export type Workspace = { id: WorkspaceId, name: string, 

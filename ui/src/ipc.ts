@@ -20,7 +20,11 @@ import type {
   BulkSelection,
   Comment,
   ErrorDto,
+  GeneratedSummary,
   HistoryEvent,
+  KbArticle,
+  KbArticleInput,
+  KbHit,
   NewTicket,
   Report,
   ReportQuery,
@@ -33,6 +37,7 @@ import type {
   TicketCard,
   TicketDetail,
   TicketId,
+  TicketInsights,
   TicketPatch,
   TicketQuery,
 } from './bindings';
@@ -151,6 +156,18 @@ export interface Backend extends InboxBackend {
   onNotificationsUnavailable(handler: (reason: string) => void): Promise<() => void>;
   /** Calls `handler` when a notification or the tray asks to open something (`open-target`). */
   onOpenTarget(handler: (t: OpenTarget) => void): Promise<() => void>;
+  /** Knowledge base: every word as a prefix, best first; `''` lists by title. */
+  searchKb(query: string, limit: number): Promise<KbHit[]>;
+  getKbArticle(id: string): Promise<KbArticle>;
+  /** Admin only (`forbidden` otherwise); `id = null` creates. */
+  saveKbArticle(id: string | null, article: KbArticleInput): Promise<KbArticle>;
+  deleteKbArticle(id: string): Promise<null>;
+  /** The AI Insights tab's local analysis of one ticket. */
+  getTicketInsights(id: TicketId): Promise<TicketInsights>;
+  /** Opens an http(s) link in the system browser (`invalid_value` otherwise). */
+  openExternalLink(url: string): Promise<null>;
+  /** A summary generated on the server (online only: `offline`, `ai_not_configured`); cached here. */
+  requestTicketSummary(id: TicketId): Promise<GeneratedSummary>;
 }
 
 /** A failed call, with the stable `code` the UI branches on. */
@@ -240,6 +257,13 @@ export function tauriBackend(): Backend {
       return listen<OpenTarget>('open-target', (e) => handler(e.payload));
     },
     ...tauriInboxBackend(call),
+    searchKb: (query, limit) => call('search_kb', { query, limit }),
+    getKbArticle: (id) => call('get_kb_article', { id }),
+    saveKbArticle: (id, article) => call('save_kb_article', { id, article }),
+    deleteKbArticle: (id) => call('delete_kb_article', { id }),
+    getTicketInsights: (id) => call('get_ticket_insights', { id }),
+    openExternalLink: (url) => call('open_external_link', { url }),
+    requestTicketSummary: (id) => call('request_ticket_summary', { id }),
   };
 }
 
@@ -351,3 +375,11 @@ export const escalateConversation = (id: string, input: EscalationInput) =>
 export const getRules = () => wrap(() => be().getRules());
 export const saveRules = (rules: RuleSet) => wrap(() => be().saveRules(rules));
 export const dryRunRule = (rule: Rule) => wrap(() => be().dryRunRule(rule));
+export const searchKb = (query: string, limit = 50) => wrap(() => be().searchKb(query, limit));
+export const getKbArticle = (id: string) => wrap(() => be().getKbArticle(id));
+export const saveKbArticle = (id: string | null, article: KbArticleInput) =>
+  wrap(() => be().saveKbArticle(id, article));
+export const deleteKbArticle = (id: string) => wrap(() => be().deleteKbArticle(id));
+export const getTicketInsights = (id: TicketId) => wrap(() => be().getTicketInsights(id));
+export const openExternalLink = (url: string) => wrap(() => be().openExternalLink(url));
+export const requestTicketSummary = (id: TicketId) => wrap(() => be().requestTicketSummary(id));

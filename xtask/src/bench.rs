@@ -42,6 +42,7 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("sla_next_change", 0.05),
     ("notify_latency", 2000.0),
     ("report_30d", 200.0),
+    ("insights_ticket", 50.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
@@ -53,6 +54,7 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("sla", sla_suite),
     ("notify", crate::bench_notify::notify_suite),
     ("reports", crate::bench_reports::reports_suite),
+    ("insights", crate::bench_insights::insights_suite),
 ];
 
 /// One measured number.
@@ -67,13 +69,17 @@ pub enum Figure {
     },
     /// A size in bytes.
     Bytes { name: String, n: usize, bytes: u64 },
+    /// A quality score in [0, 1] (higher is better), over `n` cases.
+    Score { name: String, n: usize, value: f64 },
 }
 
 impl Figure {
     /// The figure's name.
     pub fn name(&self) -> &str {
         match self {
-            Figure::Timing { name, .. } | Figure::Bytes { name, .. } => name,
+            Figure::Timing { name, .. }
+            | Figure::Bytes { name, .. }
+            | Figure::Score { name, .. } => name,
         }
     }
 
@@ -89,6 +95,7 @@ impl Figure {
                 format!("bench {name} n={n} p50_ms={p50_ms:.3} p95_ms={p95_ms:.3}")
             }
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
+            Figure::Score { name, n, value } => format!("bench {name} n={n} value={value:.3}"),
         }
     }
 
@@ -102,6 +109,10 @@ impl Figure {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
             Figure::Bytes { .. } => None,
+            Figure::Score { value, .. } => crate::bench_insights::SCORE_TARGETS
+                .iter()
+                .find(|(n, _)| *n == self.name())
+                .map(|(_, min)| *value >= *min),
         }
     }
 }
@@ -560,6 +571,21 @@ fn report(b: &Bench) -> Result<String> {
                     md,
                     "| {name} | {n} | {bytes} bytes ({:.1} MB) | | | |",
                     *bytes as f64 / 1e6
+                )?;
+            }
+            Figure::Score { name, n, value } => {
+                let target = crate::bench_insights::SCORE_TARGETS
+                    .iter()
+                    .find(|(t, _)| t == name)
+                    .map_or("-".into(), |t| format!(">= {} (score)", t.1));
+                let met = match f.meets_target() {
+                    Some(true) => "yes",
+                    Some(false) => "NO",
+                    None => "-",
+                };
+                writeln!(
+                    md,
+                    "| {name} | {n} | score {value:.3} | | {target} | {met} |"
                 )?;
             }
         }

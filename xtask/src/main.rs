@@ -18,6 +18,7 @@ mod bench;
 mod bundle;
 mod bench_notify;
 mod bench_reports;
+mod bench_insights;
 mod setup;
 
 use anyhow::{Context, Result, bail};

@@ -9,7 +9,9 @@ pub mod alerts;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod insights;
 pub mod notify;
+pub mod retrieval_eval;
 pub mod store;
 pub mod sync;
 

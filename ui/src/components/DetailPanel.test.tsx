@@ -34,10 +34,12 @@ describe('DetailPanel', () => {
     expect(await screen.findByText('AI Insights is not enabled on this plan')).toBeInTheDocument();
   });
 
-  it('shows "coming soon" when the plan has AI Insights', async () => {
+  it('shows the local insights when the plan has AI Insights', async () => {
     open(0, { ...SESSION, workspace: { ...SESSION.workspace, plan: { aiInsights: true } } });
     fireEvent.click(screen.getByRole('tab', { name: 'AI Insights' }));
-    expect(await screen.findByText('AI Insights is coming soon')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'Analysis' })).toBeInTheDocument();
+    expect(screen.getByRole('heading', { name: 'Related articles' })).toBeInTheDocument();
+    expect(screen.queryByText('AI Insights is not enabled on this plan')).not.toBeInTheDocument();
   });
 
   it('changes the status and shows the history entry with labels', async () => {

@@ -9,6 +9,7 @@ import { useTicketsChanged } from '../lib/useBoard';
 import { useSession } from '../lib/session';
 import { CommentsTab } from './CommentsTab';
 import { DetailsTab } from './DetailsTab';
+import { InsightsTab } from './InsightsTab';
 import { HistoryTab } from './HistoryTab';
 import { CloseIcon, SparkIcon } from './Icons';
 import type { View } from './Sidebar';
@@ -148,25 +149,17 @@ export function DetailPanel({ ticketId, now, onClose, onCardChanged, onNavigate 
               <HistoryTab ticketId={ticketId} now={now} version={historyVersion} />
             )}
             {tab === t.id && loaded && t.id === 'ai' && (
-              <div className="ai-state">
-                <SparkIcon size={26} />
-                {session.workspace.plan.aiInsights ? (
-                  <>
-                    <h3>AI Insights is coming soon</h3>
-                    <p className="muted">
-                      Analysis of this ticket, suggested resolutions and related knowledge base articles will appear
-                      here.
-                    </p>
-                  </>
-                ) : (
-                  <>
-                    <h3>AI Insights is not enabled on this plan</h3>
-                    <p className="muted">
-                      Ask your workspace admin to upgrade the plan to get ticket analysis and suggested resolutions.
-                    </p>
-                  </>
-                )}
-              </div>
+              session.workspace.plan.aiInsights ? (
+                <InsightsTab ticketId={ticketId} version={historyVersion} />
+              ) : (
+                <div className="ai-state">
+                  <SparkIcon size={26} />
+                  <h3>AI Insights is not enabled on this plan</h3>
+                  <p className="muted">
+                    Ask your workspace admin to upgrade the plan to get ticket analysis and suggested resolutions.
+                  </p>
+                </div>
+              )
             )}
           </div>
         ))}

@@ -53,7 +53,10 @@ import { defaultSlaSettings, settingsProblems } from '../lib/slaRules';
 import { mockReport, sectionRows } from './reports';
 import { businessMs, compile, evaluate, matchingPolicy, resolveCalendar, stateAt, subBusiness, type SlaEvent } from './sla';
 
+import { createKbMock, type KbMock } from './kb';
+
 export { XSS_TITLE } from './data';
+export { XSS_ARTICLE_TITLE } from './kb';
 
 export type MockOptions = {
   count?: number;
@@ -83,6 +86,8 @@ export const MOCK_PASSWORD = 'outpost-demo';
 /** The mock plus hooks tests use to look inside. */
 export type MockBackend = Backend & {
   readonly tickets: Ticket[];
+  /** The knowledge base: articles and links opened. */
+  readonly kb: KbMock;
   readonly exports: { selection: BulkSelection; path: string; rows: number }[];
   /** Report sections exported to CSV. */
   readonly reportExports: { query: ReportQuery; section: ReportSection; path: string; rows: number }[];
@@ -449,8 +454,19 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
       return t ? card(t) : null;
     },
   });
+  const kb = createKbMock({
+    me,
+    now: clock,
+    delay,
+    ticket: (id) => byId.get(id),
+    tickets,
+    changed: () => queueForSync(),
+    online: () => sync.signedIn && sync.reachable,
+  });
   const backend: MockBackend = {
     ...inbox,
+    ...kb,
+    kb,
     tickets,
     exports,
     reportExports,

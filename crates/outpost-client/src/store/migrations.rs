@@ -342,6 +342,58 @@ CREATE TABLE rule_firings (
 CREATE INDEX tickets_by_conversation ON tickets (conversation_id) WHERE conversation_id IS NOT NULL;
 "#;
 
+/// Migration 9: the knowledge base's search and the AI Insights tab's cache.
+///
+/// - `kb_articles` is rebuilt with an integer `rid` (as `tickets`), so an
+///   external-content FTS5 index (`kb_fts`, Porter-stemmed, diacritics
+///   folded) can follow it by triggers; `tags_text` is the tags joined by
+///   spaces for the index (the store writes both tag columns).
+/// - `ticket_vocab`: the document frequency of every word of ticket titles,
+///   so insights query with the distinctive words of a ticket only.
+/// - `insight_summaries`: the last generated summary fetched per ticket.
+const M0009_KNOWLEDGE_BASE: &str = r#"
+CREATE TABLE kb_articles_v9 (
+    rid        INTEGER PRIMARY KEY,
+    id         BLOB NOT NULL UNIQUE,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    tags_json  TEXT NOT NULL DEFAULT '[]',
+    tags_text  TEXT NOT NULL DEFAULT '',
+    updated_by BLOB REFERENCES agents (id),
+    updated_at INTEGER NOT NULL
+);
+INSERT INTO kb_articles_v9 (id, title, body, tags_json, updated_by, updated_at)
+    SELECT id, title, body, tags_json, updated_by, updated_at FROM kb_articles;
+DROP TABLE kb_articles;
+ALTER TABLE kb_articles_v9 RENAME TO kb_articles;
+CREATE INDEX kb_articles_by_updated ON kb_articles (updated_at DESC);
+CREATE VIRTUAL TABLE kb_fts USING fts5 (
+    title,
+    body,
+    tags_text,
+    content = 'kb_articles',
+    content_rowid = 'rid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO kb_fts (kb_fts) VALUES ('rebuild');
+CREATE TRIGGER kb_fts_insert AFTER INSERT ON kb_articles BEGIN
+    INSERT INTO kb_fts (rowid, title, body, tags_text) VALUES (new.rid, new.title, new.body, new.tags_text);
+END;
+CREATE TRIGGER kb_fts_delete AFTER DELETE ON kb_articles BEGIN
+    INSERT INTO kb_fts (kb_fts, rowid, title, body, tags_text) VALUES ('delete', old.rid, old.title, old.body, old.tags_text);
+END;
+CREATE TRIGGER kb_fts_update AFTER UPDATE ON kb_articles BEGIN
+    INSERT INTO kb_fts (kb_fts, rowid, title, body, tags_text) VALUES ('delete', old.rid, old.title, old.body, old.tags_text);
+    INSERT INTO kb_fts (rowid, title, body, tags_text) VALUES (new.rid, new.title, new.body, new.tags_text);
+END;
+CREATE VIRTUAL TABLE ticket_vocab USING fts5vocab (ticket_fts, row);
+CREATE TABLE insight_summaries (
+    ticket_id  BLOB PRIMARY KEY,
+    json       TEXT NOT NULL,
+    fetched_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -352,6 +404,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0006_NOTIFY_SNOOZES,
     M0007_REPORTS,
     M0008_INBOX_RULES,
+    M0009_KNOWLEDGE_BASE,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).

@@ -18,6 +18,7 @@
 mod board;
 mod comments;
 mod inbox;
+pub(crate) mod kb;
 pub mod migrations;
 mod reads;
 mod reports;
@@ -31,6 +32,7 @@ mod write;
 
 pub use board::MAX_PAGE;
 pub use comments::parse_mentions;
+pub use kb::MAX_KB_HITS;
 pub use reads::TableCounts;
 pub(crate) use sla::{Change, SlaConfig, SlaRow, events_from};
 pub use sla::{SlaCounts, SlaTransition};

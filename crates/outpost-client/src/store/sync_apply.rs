@@ -501,12 +501,7 @@ fn decode_op(name: &str, args: &str) -> StoreResult<MutationOp> {
 }
 
 fn op_ticket(op: &MutationOp) -> Option<TicketId> {
-    match op {
-        MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => Some(*id),
-        MutationOp::AddComment { ticket_id, .. } => Some(*ticket_id),
-        MutationOp::MarkNotified { ticket_id, .. } => Some(*ticket_id),
-        _ => None,
-    }
+    op.ticket_id()
 }
 
 /// Pending ticket edits in outbox order, by ticket.
@@ -645,6 +640,7 @@ fn json_code<T: Serialize>(v: &T) -> String {
 }
 
 fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
+    super::kb::apply_remote_kb(tx, &c.kb_articles, &c.kb_deleted)?;
     for a in &c.agents {
         tx.prepare_cached(
             "INSERT INTO agents (id, name, email, role, timezone) VALUES (?1, ?2, ?3, ?4, ?5)

@@ -7,6 +7,7 @@
 mod board;
 mod reports;
 mod inbox;
+mod kb;
 mod search_export;
 mod sla;
 mod writes;

@@ -17,7 +17,7 @@ pub use notified::NotifiedMark;
 pub use wire::*;
 
 use crate::edit::{NewTicket, TicketPatch};
-use crate::ids::{CommentId, ConversationId, TicketId};
+use crate::ids::{CommentId, ConversationId, KbArticleId, TicketId};
 use crate::model::{Conversation, ConversationStatus, Message};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -164,6 +164,31 @@ pub enum MutationOp {
         id: ConversationId,
         status: ConversationStatus,
     },
+    /// Create or replace a knowledge-base article (admins only). The latest
+    /// stamp wins against concurrent edits and deletes.
+    PutKbArticle {
+        id: KbArticleId,
+        article: crate::kb::KbArticleInput,
+        updated_at: DateTime<Utc>,
+    },
+    /// Delete a knowledge-base article (admins only).
+    DeleteKbArticle { id: KbArticleId },
+}
+
+impl MutationOp {
+    /// The ticket the mutation changes, if it changes one.
+    pub fn ticket_id(&self) -> Option<TicketId> {
+        match self {
+            MutationOp::CreateTicket { id, .. } | MutationOp::UpdateTicket { id, .. } => Some(*id),
+            MutationOp::AddComment { ticket_id, .. } => Some(*ticket_id),
+            MutationOp::MarkNotified { ticket_id, .. } => Some(*ticket_id),
+            MutationOp::CreateConversation { .. }
+            | MutationOp::AddMessage { .. }
+            | MutationOp::SetConversationStatus { .. }
+            | MutationOp::PutKbArticle { .. }
+            | MutationOp::DeleteKbArticle { .. } => None,
+        }
+    }
 }
 
 /// One outbox entry as pushed to the server.

@@ -11,8 +11,8 @@
 
 use super::Mutation;
 use super::merge::FieldStamps;
-use crate::ids::{CommentId, TicketId};
-use crate::model::{Agent, Category, Comment, Conversation, HistoryEvent, Message};
+use crate::ids::{CommentId, KbArticleId, TicketId};
+use crate::model::{Agent, Category, Comment, Conversation, HistoryEvent, KbArticle, Message};
 use crate::ticket::{Ticket, TicketNumber};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -146,6 +146,10 @@ pub struct ChangeSet {
     /// The workspace's workflow rules, when they changed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<crate::rules::RuleSet>,
+    /// Knowledge-base articles created or changed.
+    pub kb_articles: Vec<KbArticle>,
+    /// Knowledge-base articles deleted.
+    pub kb_deleted: Vec<KbArticleId>,
 }
 
 impl ChangeSet {
@@ -160,6 +164,8 @@ impl ChangeSet {
             + self.messages.len()
             + self.notified.len()
             + usize::from(self.rules.is_some())
+            + self.kb_articles.len()
+            + self.kb_deleted.len()
     }
 
     /// Whether the set holds no rows.

@@ -7,7 +7,9 @@
 //! `{code, message}` (see [`crate::error`]).
 
 mod account;
+mod ai;
 mod conversations;
+mod kb;
 mod ops;
 mod rules;
 mod settings;
@@ -74,6 +76,18 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(settings::list_agents, settings::create_agent))
         .routes(routes!(settings::update_agent))
         .routes(routes!(settings::list_categories, settings::put_categories))
+        .routes(routes!(kb::list_articles, kb::create_article))
+        .routes(routes!(
+            kb::get_article,
+            kb::update_article,
+            kb::delete_article
+        ))
+        .routes(routes!(
+            ai::get_ai_settings,
+            ai::put_ai_settings,
+            ai::delete_ai_settings
+        ))
+        .routes(routes!(ai::summarize_ticket))
         .routes(routes!(sync::register))
         .routes(routes!(sync::pull))
         .routes(routes!(sync::bootstrap))

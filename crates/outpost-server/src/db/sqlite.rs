@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../../migrations/sqlite/0002_notified_marks.sql")),
     (3, include_str!("../../migrations/sqlite/0003_rules.sql")),
+    (4, include_str!("../../migrations/sqlite/0004_kb.sql")),
 ];
 
 struct Manager {

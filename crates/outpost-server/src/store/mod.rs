@@ -11,11 +11,13 @@
 //!   visible in commit order) and bumps the version once, on the first change.
 
 pub mod accounts;
+pub mod ai;
 pub mod board;
 pub mod conversations;
 pub mod notified;
 pub mod inbox_sync;
 pub mod rules;
+pub mod kb;
 pub mod sync;
 pub mod tickets;
 
@@ -39,11 +41,12 @@ pub enum Kind {
     /// An agent's notified mark (issue 6), sent only to that agent.
     Notified = 8,
     Rules = 9,
+    KbArticle = 10,
 }
 
 impl Kind {
     /// Every kind, in feed order.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Ticket,
         Kind::Comment,
         Kind::History,
@@ -53,6 +56,7 @@ impl Kind {
         Kind::Message,
         Kind::Notified,
         Kind::Rules,
+        Kind::KbArticle,
     ];
     /// From its stored number.
     pub fn from_i64(n: i64) -> Option<Kind> {

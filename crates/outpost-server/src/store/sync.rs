@@ -11,7 +11,7 @@ use super::{Kind, WriteScope, current_version, time};
 use crate::db::Tx;
 use crate::error::AppError;
 use crate::params;
-use crate::store::{accounts, conversations, notified, tickets};
+use crate::store::{accounts, conversations, kb, notified, tickets};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use outpost_core::sync::merge::bound_stamp;
@@ -335,6 +335,38 @@ fn apply(
             notified::apply(tx, scope, m.actor_id, kind, key, *ticket_id, at)?;
             Ok(None)
         }
+        MutationOp::PutKbArticle {
+            id,
+            article,
+            updated_at,
+        } => {
+            require_admin(&actor, "edit knowledge-base articles")?;
+            let input = article.validated()?;
+            let stamp = origin.stamp.to_string();
+            kb::put(
+                tx,
+                scope,
+                *id,
+                &input,
+                m.actor_id,
+                (*updated_at).min(latest),
+                &stamp,
+            )?;
+            Ok(None)
+        }
+        MutationOp::DeleteKbArticle { id } => {
+            require_admin(&actor, "delete knowledge-base articles")?;
+            kb::delete(tx, scope, *id, now, &origin.stamp.to_string())?;
+            Ok(None)
+        }
+    }
+}
+
+fn require_admin(actor: &Agent, action: &str) -> Result<(), AppError> {
+    if actor.role == outpost_core::Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("only an admin may {action}")))
     }
 }
 
@@ -433,6 +465,9 @@ pub fn pull(
             Some(Kind::Message) => changes.messages = conversations::messages_by_ids(tx, ws, &ids)?,
             Some(Kind::Notified) => changes.notified = notified::by_ids(tx, ws, &ids)?,
             Some(Kind::Rules) => changes.rules = Some(crate::store::rules::load(tx, ws)?),
+            Some(Kind::KbArticle) => {
+                (changes.kb_articles, changes.kb_deleted) = kb::by_ids(tx, ws, &ids)?
+            }
             None => {}
         }
     }

@@ -4,8 +4,10 @@
 
 mod common;
 
+mod ai;
 mod auth;
 mod inbox;
 mod isolation;
+mod kb;
 mod sync;
 mod tickets;
