@@ -40,13 +40,19 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("export_csv_all", 1000.0),
     ("sla_evaluate_all", 50.0),
     ("sla_next_change", 0.05),
+    ("board_first_paint", 1500.0),
+    ("filter_repaint", 100.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
 
 /// Every suite, in report order. Add yours here.
-pub const SUITES: &[(&str, Suite)] = &[("store", store_suite), ("sla", sla_suite)];
+pub const SUITES: &[(&str, Suite)] = &[
+    ("store", store_suite),
+    ("sla", sla_suite),
+    ("app", crate::bench_app::app_suite),
+];
 
 /// One measured number.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,13 +66,22 @@ pub enum Figure {
     },
     /// A size in bytes.
     Bytes { name: String, n: usize, bytes: u64 },
+    /// A count of things (e.g. DOM nodes), with what it was counted after.
+    Count {
+        name: String,
+        n: usize,
+        count: u64,
+        note: String,
+    },
 }
 
 impl Figure {
     /// The figure's name.
     pub fn name(&self) -> &str {
         match self {
-            Figure::Timing { name, .. } | Figure::Bytes { name, .. } => name,
+            Figure::Timing { name, .. }
+            | Figure::Bytes { name, .. }
+            | Figure::Count { name, .. } => name,
         }
     }
 
@@ -82,6 +97,7 @@ impl Figure {
                 format!("bench {name} n={n} p50_ms={p50_ms:.3} p95_ms={p95_ms:.3}")
             }
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
+            Figure::Count { name, n, count, .. } => format!("bench {name} n={n} count={count}"),
         }
     }
 
@@ -94,7 +110,7 @@ impl Figure {
     pub fn meets_target(&self) -> Option<bool> {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
-            Figure::Bytes { .. } => None,
+            Figure::Bytes { .. } | Figure::Count { .. } => None,
         }
     }
 }
@@ -112,6 +128,8 @@ pub struct Bench {
     pub n: usize,
     /// The clock the store was seeded with.
     pub clock: Arc<FixedClock>,
+    /// The suite running (`OUTPOST_BENCH_ONLY=<suite>` selects all of it).
+    suite: &'static str,
     figures: Vec<Figure>,
 }
 
@@ -123,6 +141,11 @@ impl Bench {
             ..StoreOptions::with_clock(self.clock.clone())
         };
         Ok(Store::open_with(&self.store_path, options)?)
+    }
+
+    /// Whether the figure `name` of the running suite is to be measured.
+    pub fn selected(&self, name: &str) -> bool {
+        selected(name) || selected(self.suite)
     }
 
     /// Runs `op` `runs` times (after a few warm-up calls) and records p50/p95.
@@ -146,7 +169,7 @@ impl Bench {
         mut before: impl FnMut(usize) -> Result<()>,
         mut op: impl FnMut(usize) -> Result<T>,
     ) -> Result<()> {
-        if !selected(name) {
+        if !self.selected(name) {
             return Ok(());
         }
         for i in 0..runs.div_ceil(10).min(5) {
@@ -191,8 +214,8 @@ impl Bench {
     }
 }
 
-/// `OUTPOST_BENCH_ONLY=a,b`: time only the figures named (for profiling one
-/// figure); such a run does not write `BENCHMARKS.md`.
+/// `OUTPOST_BENCH_ONLY=a,b`: time only the figures (or whole suites) named,
+/// e.g. `app` or `filter_repaint`; such a run does not write `BENCHMARKS.md`.
 const ONLY_VAR: &str = "OUTPOST_BENCH_ONLY";
 
 fn selected(name: &str) -> bool {
@@ -211,6 +234,7 @@ pub fn run(release_check: bool) -> Result<()> {
     }
     let mut bench = prepare(TICKETS)?;
     for (suite, run_suite) in SUITES {
+        bench.suite = suite;
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
     }
     if std::env::var_os(ONLY_VAR).is_some() {
@@ -278,6 +302,7 @@ fn prepare(tickets: usize) -> Result<Bench> {
         store_path: work,
         n: tickets,
         clock,
+        suite: "",
         figures: Vec::new(),
     })
 }
@@ -554,6 +579,14 @@ fn report(b: &Bench) -> Result<String> {
                     "| {name} | {n} | {bytes} bytes ({:.1} MB) | | | |",
                     *bytes as f64 / 1e6
                 )?;
+            }
+            Figure::Count {
+                name,
+                n,
+                count,
+                note,
+            } => {
+                writeln!(md, "| {name} | {n} | {count} ({note}) | | | |")?;
             }
         }
     }

@@ -12,6 +12,7 @@
 //! Every step is idempotent: a second run skips what is already in place.
 
 mod bench;
+mod bench_app;
 mod setup;
 
 use anyhow::{Context, Result, bail};

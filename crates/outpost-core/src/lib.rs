@@ -16,6 +16,7 @@ pub mod sync;
 pub mod ticket;
 #[cfg(feature = "ts")]
 pub mod typescript;
+pub mod undo;
 pub mod validate;
 
 pub use edit::*;
@@ -24,3 +25,4 @@ pub use ids::*;
 pub use model::*;
 pub use query::*;
 pub use ticket::*;
+pub use undo::{BulkOutcome, UndoOutcome};

@@ -7,6 +7,7 @@
 mod board;
 mod search_export;
 mod sla;
+mod undo;
 mod writes;
 
 use chrono::{Duration, TimeZone, Utc};
