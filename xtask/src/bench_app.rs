@@ -12,6 +12,9 @@
 //! - `board_dom_cards`: how many ticket cards the DOM holds after scrolling
 //!   far down the 100k list (the list is virtualized).
 //!
+//! It also makes one bulk change and undoes it from the toast in the real
+//! app, saving `artifacts/app-bulk-undo-toast.png` to look at.
+//!
 //! The suite builds what it drives: the UI (`npm run build`) and the release
 //! app (`cargo build --release -p outpost`, which embeds the UI).
 
@@ -55,10 +58,27 @@ pub fn app_suite(b: &mut Bench) -> Result<()> {
     runtime.block_on(measure(b, &app))
 }
 
-/// Builds the UI and the release app; returns the app binary.
+/// Builds the UI (when its sources are newer than `ui/dist`: a rebuilt
+/// `dist` makes cargo relink the app) and the release app; returns the app
+/// binary.
 fn build_app() -> Result<PathBuf> {
     setup::ensure_npm()?;
-    setup::build_ui()?;
+    let ui = crate::root().join("ui");
+    let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
+    let sources = [
+        "src",
+        "index.html",
+        "package-lock.json",
+        "vite.config.ts",
+        "public",
+    ]
+    .iter()
+    .filter_map(|p| newest(&ui.join(p)))
+    .max()
+    .unwrap_or(UNIX_EPOCH);
+    if sources > built {
+        setup::build_ui()?;
+    }
     println!("==> building the release app");
     setup::run(setup::cmd(
         "cargo",
@@ -70,6 +90,23 @@ fn build_app() -> Result<PathBuf> {
         bail!("no release app at {}", bin.display());
     }
     Ok(bin)
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The newest modification time of a file or anything under a folder.
+fn newest(path: &Path) -> Option<SystemTime> {
+    let own = modified(path);
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return own;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| newest(&e.path()))
+        .chain(own)
+        .max()
 }
 
 fn free_port() -> Result<u16> {
@@ -85,7 +122,14 @@ fn xvfb() -> Result<(String, Guard)> {
             continue;
         }
         let child = Command::new("Xvfb")
-            .args([&format!(":{n}"), "-screen", "0", "1440x900x24", "-nolisten", "tcp"])
+            .args([
+                &format!(":{n}"),
+                "-screen",
+                "0",
+                "1440x900x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -189,6 +233,7 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
             if launch == LAUNCHES {
                 repaints(b, &c).await?;
                 dom_cards(b, &c).await?;
+                bulk_undo_look(&c).await?;
             }
             anyhow::Ok(())
         }
@@ -290,5 +335,68 @@ async fn dom_cards(b: &mut Bench, c: &Client) -> Result<()> {
         count: cards,
         note: format!("after scrolling to card {deepest:.0}"),
     });
+    Ok(())
+}
+
+/// Waits until the page text contains `text`, for at most `secs`.
+async fn wait_text(c: &Client, text: &str, secs: u64) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        let body = c.find(Locator::Css("body")).await?.text().await?;
+        if body.contains(text) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("timed out after {secs} s waiting for {text:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// One bulk change undone from its toast, through the real commands; the
+/// toast is screenshotted on the way.
+async fn bulk_undo_look(c: &Client) -> Result<()> {
+    c.execute(
+        "document.querySelector('[data-testid=ticket-scroll]').scrollTop = 0;",
+        vec![],
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.find(Locator::XPath("//button[contains(., 'Select')]"))
+        .await?
+        .click()
+        .await?;
+    let cards = c
+        .find_all(Locator::Css("[data-testid=ticket-card]"))
+        .await?;
+    let (first, third) = (cards.first(), cards.get(2));
+    let (Some(first), Some(third)) = (first, third) else {
+        bail!("fewer than 3 cards on the board");
+    };
+    first.click().await?;
+    c.execute(
+        "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}));",
+        vec![serde_json::to_value(third)?],
+    )
+    .await?;
+    wait_text(c, "3 selected", 10).await?;
+    c.find(Locator::Css("select[aria-label='Change status']"))
+        .await?
+        .select_by_value("waiting")
+        .await?;
+    wait_text(c, "Changed status of", 20).await?;
+    let png = c.screenshot().await?;
+    let dir = crate::root().join("artifacts");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("app-bulk-undo-toast.png"), png)?;
+    c.find(Locator::XPath(
+        "//button[@class='toast-action' and .='Undo']",
+    ))
+    .await?
+    .click()
+    .await?;
+    wait_text(c, "Undid the change to", 20).await?;
+    let png = c.screenshot().await?;
+    std::fs::write(dir.join("app-bulk-undone.png"), png)?;
     Ok(())
 }
