@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "add_comment",
     "create_ticket",
     "bulk_update_tickets",
+    "undo_bulk_update",
     "export_tickets_csv",
     "get_sla_settings",
     "save_sla_settings",

@@ -6,8 +6,8 @@ use crate::state::AppState;
 use outpost_core::report::{Report, ReportQuery, ReportSection};
 use outpost_core::sla::{SlaEvaluation, SlaSettings};
 use outpost_core::{
-    BoardPage, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session, StatusCounts,
-    TicketCard, TicketDetail, TicketId, TicketPatch, TicketQuery,
+    BoardPage, BulkOutcome, BulkSelection, Comment, ErrorDto, HistoryEvent, NewTicket, Session,
+    StatusCounts, TicketCard, TicketDetail, TicketId, TicketPatch, TicketQuery, UndoOutcome,
 };
 use std::path::PathBuf;
 use tauri::{AppHandle, Emitter, Manager, State};
@@ -110,10 +110,29 @@ pub(crate) fn bulk_update_tickets(
     state: State<'_, AppState>,
     selection: BulkSelection,
     patch: TicketPatch,
-) -> CmdResult<u64> {
-    let n = state.with(|s| s.bulk_update(&selection, &patch))?;
+) -> CmdResult<BulkOutcome> {
+    let outcome = state.with(|s| s.bulk_update_undoable(&selection, &patch))?;
     changed(&app);
-    Ok(n)
+    Ok(outcome)
+}
+
+/// Undoes the bulk change `batch_id` (from `bulk_update_tickets`). Takes the
+/// id as text so a malformed one is an `invalid_value` the UI can show.
+#[tauri::command]
+pub(crate) fn undo_bulk_update(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    batch_id: String,
+) -> CmdResult<UndoOutcome> {
+    let batch: uuid::Uuid = batch_id.trim().parse().map_err(|_| {
+        ErrorDto::new(
+            "invalid_value",
+            format!("{batch_id:?} is not a bulk change id"),
+        )
+    })?;
+    let outcome = state.with(|s| s.undo_bulk_update(batch))?;
+    changed(&app);
+    Ok(outcome)
 }
 
 #[tauri::command]
@@ -183,6 +202,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         add_comment,
         create_ticket,
         bulk_update_tickets,
+        undo_bulk_update,
         export_tickets_csv,
         get_sla_settings,
         save_sla_settings,

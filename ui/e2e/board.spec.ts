@@ -106,7 +106,7 @@ test('bulk-changes selected tickets and confirms large changes', async ({ page }
   await expect(bar).toContainText('4 selected');
   await shot(page, 'bulk-selection');
   await bar.getByLabel('Assign to').selectOption({ label: 'Liam Okafor' });
-  await expect(page.getByTestId('toast').last()).toContainText(/Updated [1-4] tickets?/);
+  await expect(page.getByTestId('toast').last()).toContainText(/Changed assignee of [1-4] tickets?/);
   for (let i = 0; i < 4; i++) await expect(cards(page).nth(i)).toContainText('Liam Okafor');
 
   await page.getByLabel('Priority', { exact: true }).selectOption('low');
@@ -117,8 +117,34 @@ test('bulk-changes selected tickets and confirms large changes', async ({ page }
   await expect(dialog).toContainText('tickets?');
   await shot(page, 'bulk-confirm');
   await dialog.getByRole('button', { name: /Update/ }).click();
-  await expect(page.getByTestId('toast').last()).toContainText(`Updated ${Number(matching).toLocaleString('en-US')} tickets`);
+  await expect(page.getByTestId('toast').last()).toContainText(`Changed priority of ${Number(matching).toLocaleString('en-US')} tickets`);
   await expect(page.getByTestId('empty-no-matches')).toBeVisible();
+});
+
+test('undoes a bulk change from the toast and with Ctrl+Z', async ({ page }) => {
+  await openBoard(page);
+  await page.getByLabel('Status', { exact: true }).selectOption('open');
+  await expect(total(page)).not.toHaveText('3,000 tickets');
+  const openCount = (await total(page).textContent())!;
+  await page.getByRole('button', { name: 'Select', exact: true }).click();
+  const bar = page.getByTestId('bulk-bar');
+  await cards(page).nth(0).click();
+  await cards(page).nth(2).click({ modifiers: ['Shift'] });
+  await bar.getByLabel('Change status').selectOption('waiting');
+  const toast = page.getByTestId('toast').filter({ hasText: 'Changed status of 3 tickets' });
+  await expect(toast).toContainText('Undo');
+  await expect(total(page)).not.toHaveText(openCount);
+  await shot(page, 'bulk-undo-toast');
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByTestId('toast').last()).toContainText('Undid the change to 3 tickets');
+  await expect(total(page)).toHaveText(openCount);
+
+  // Ctrl+Z undoes the next one while its toast shows.
+  await cards(page).nth(0).click();
+  await bar.getByLabel('Change priority').selectOption('low');
+  await expect(page.getByTestId('toast').filter({ hasText: /Changed priority of \d+ tickets?/ })).toBeVisible();
+  await page.locator('body').press('Control+z');
+  await expect(page.getByTestId('toast').last()).toContainText(/Undid the change to \d+ tickets?/);
 });
 
 test('exports the selection to CSV with feedback', async ({ page }) => {

@@ -192,6 +192,27 @@ dueOverride?: string | null, };
 
 export type BulkSelection = { "kind": "ids", ids: Array<TicketId>, } | { "kind": "query", query: TicketQuery, };
 
+export type BulkOutcome = { 
+/**
+ * How many tickets changed.
+ */
+changed: number, 
+/**
+ * The batch to pass to undo; `None` when nothing changed.
+ */
+batchId: string | null, };
+
+export type UndoOutcome = { 
+/**
+ * Tickets whose previous values were restored (every changed field).
+ */
+restored: number, 
+/**
+ * Tickets with at least one field left as is because it was edited
+ * after the bulk change (their other fields are restored).
+ */
+kept: number, };
+
 export type TicketDetail = { card: TicketCard, conversation: Conversation | null, };
 
 export type ErrorDto = { 

@@ -10,6 +10,7 @@
 
 import type {
   BoardPage,
+  BulkOutcome,
   ConversationStatus,
   EscalationInput,
   InboxQuery,
@@ -40,6 +41,7 @@ import type {
   TicketInsights,
   TicketPatch,
   TicketQuery,
+  UndoOutcome,
 } from './bindings';
 import { tauriInboxBackend, type InboxBackend } from './inboxIpc';
 
@@ -123,7 +125,10 @@ export interface Backend extends InboxBackend {
   updateTicket(id: TicketId, patch: TicketPatch): Promise<TicketCard>;
   addComment(ticketId: TicketId, body: string): Promise<Comment>;
   createTicket(ticket: NewTicket): Promise<TicketCard>;
-  bulkUpdateTickets(selection: BulkSelection, patch: TicketPatch): Promise<number>;
+  /** `batchId` undoes the change (`null` when nothing changed). */
+  bulkUpdateTickets(selection: BulkSelection, patch: TicketPatch): Promise<BulkOutcome>;
+  /** Errors: `not_found` (unknown or too old), `already_undone`, `invalid_value`. */
+  undoBulkUpdate(batchId: string): Promise<UndoOutcome>;
   exportTicketsCsv(selection: BulkSelection, path: string): Promise<number>;
   /** Opens the native save dialog; resolves to the chosen path or `null` if cancelled. */
   chooseCsvPath(defaultName: string): Promise<string | null>;
@@ -223,6 +228,7 @@ export function tauriBackend(): Backend {
     addComment: (ticketId, body) => call('add_comment', { ticketId, body }),
     createTicket: (ticket) => call('create_ticket', { ticket }),
     bulkUpdateTickets: (selection, patch) => call('bulk_update_tickets', { selection, patch }),
+    undoBulkUpdate: (batchId) => call('undo_bulk_update', { batchId }),
     exportTicketsCsv: (selection, path) => call('export_tickets_csv', { selection, path }),
     getSlaSettings: () => call('get_sla_settings'),
     saveSlaSettings: (settings) => call('save_sla_settings', { settings }),
@@ -331,7 +337,15 @@ export const addComment = (ticketId: TicketId, body: string) =>
   wrap(() => be().addComment(ticketId, body));
 export const createTicket = (ticket: NewTicket) => wrap(() => be().createTicket(ticket));
 export const bulkUpdateTickets = (selection: BulkSelection, patch: TicketPatch) =>
-  wrap(async () => toNumber(await be().bulkUpdateTickets(selection, patch)));
+  wrap(async () => {
+    const o = await be().bulkUpdateTickets(selection, patch);
+    return { changed: toNumber(o.changed), batchId: o.batchId };
+  });
+export const undoBulkUpdate = (batchId: string) =>
+  wrap(async () => {
+    const o = await be().undoBulkUpdate(batchId);
+    return { restored: toNumber(o.restored), kept: toNumber(o.kept) };
+  });
 export const exportTicketsCsv = (selection: BulkSelection, path: string) =>
   wrap(async () => toNumber(await be().exportTicketsCsv(selection, path)));
 export const chooseCsvPath = (defaultName: string) =>

@@ -43,6 +43,8 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("notify_latency", 2000.0),
     ("report_30d", 200.0),
     ("insights_ticket", 50.0),
+    ("board_first_paint", 1500.0),
+    ("filter_repaint", 100.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
@@ -55,6 +57,7 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("notify", crate::bench_notify::notify_suite),
     ("reports", crate::bench_reports::reports_suite),
     ("insights", crate::bench_insights::insights_suite),
+    ("app", crate::bench_app::app_suite),
 ];
 
 /// One measured number.
@@ -71,6 +74,13 @@ pub enum Figure {
     Bytes { name: String, n: usize, bytes: u64 },
     /// A quality score in [0, 1] (higher is better), over `n` cases.
     Score { name: String, n: usize, value: f64 },
+    /// A count of things (e.g. DOM nodes), with what it was counted after.
+    Count {
+        name: String,
+        n: usize,
+        count: u64,
+        note: String,
+    },
 }
 
 impl Figure {
@@ -79,7 +89,8 @@ impl Figure {
         match self {
             Figure::Timing { name, .. }
             | Figure::Bytes { name, .. }
-            | Figure::Score { name, .. } => name,
+            | Figure::Score { name, .. }
+            | Figure::Count { name, .. } => name,
         }
     }
 
@@ -96,6 +107,7 @@ impl Figure {
             }
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
             Figure::Score { name, n, value } => format!("bench {name} n={n} value={value:.3}"),
+            Figure::Count { name, n, count, .. } => format!("bench {name} n={n} count={count}"),
         }
     }
 
@@ -108,7 +120,7 @@ impl Figure {
     pub fn meets_target(&self) -> Option<bool> {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
-            Figure::Bytes { .. } => None,
+            Figure::Bytes { .. } | Figure::Count { .. } => None,
             Figure::Score { value, .. } => crate::bench_insights::SCORE_TARGETS
                 .iter()
                 .find(|(n, _)| *n == self.name())
@@ -130,6 +142,8 @@ pub struct Bench {
     pub n: usize,
     /// The clock the store was seeded with.
     pub clock: Arc<FixedClock>,
+    /// The suite running (`OUTPOST_BENCH_ONLY=<suite>` selects all of it).
+    suite: &'static str,
     figures: Vec<Figure>,
 }
 
@@ -141,6 +155,11 @@ impl Bench {
             ..StoreOptions::with_clock(self.clock.clone())
         };
         Ok(Store::open_with(&self.store_path, options)?)
+    }
+
+    /// Whether the figure `name` of the running suite is to be measured.
+    pub fn selected(&self, name: &str) -> bool {
+        selected(name) || selected(self.suite)
     }
 
     /// Runs `op` `runs` times (after a few warm-up calls) and records p50/p95.
@@ -164,7 +183,7 @@ impl Bench {
         mut before: impl FnMut(usize) -> Result<()>,
         mut op: impl FnMut(usize) -> Result<T>,
     ) -> Result<()> {
-        if !selected(name) {
+        if !self.selected(name) {
             return Ok(());
         }
         for i in 0..runs.div_ceil(10).min(5) {
@@ -209,8 +228,8 @@ impl Bench {
     }
 }
 
-/// `OUTPOST_BENCH_ONLY=a,b`: time only the figures named (for profiling one
-/// figure); such a run does not write `BENCHMARKS.md`.
+/// `OUTPOST_BENCH_ONLY=a,b`: time only the figures (or whole suites) named,
+/// e.g. `app` or `filter_repaint`; such a run does not write `BENCHMARKS.md`.
 const ONLY_VAR: &str = "OUTPOST_BENCH_ONLY";
 
 pub(crate) fn selected(name: &str) -> bool {
@@ -229,6 +248,7 @@ pub fn run(release_check: bool) -> Result<()> {
     }
     let mut bench = prepare(TICKETS)?;
     for (suite, run_suite) in SUITES {
+        bench.suite = suite;
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
     }
     if std::env::var_os(ONLY_VAR).is_some() {
@@ -296,6 +316,7 @@ fn prepare(tickets: usize) -> Result<Bench> {
         store_path: work,
         n: tickets,
         clock,
+        suite: "",
         figures: Vec::new(),
     })
 }
@@ -587,6 +608,14 @@ fn report(b: &Bench) -> Result<String> {
                     md,
                     "| {name} | {n} | score {value:.3} | | {target} | {met} |"
                 )?;
+            }
+            Figure::Count {
+                name,
+                n,
+                count,
+                note,
+            } => {
+                writeln!(md, "| {name} | {n} | {count} ({note}) | | | |")?;
             }
         }
     }

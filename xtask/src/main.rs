@@ -19,6 +19,7 @@ mod bundle;
 mod bench_notify;
 mod bench_reports;
 mod bench_insights;
+mod bench_app;
 mod setup;
 
 use anyhow::{Context, Result, bail};

@@ -42,6 +42,10 @@ pub enum StoreError {
         action: &'static str,
     },
 
+    /// A bulk change was undone before; it can be undone once. Nothing was changed.
+    #[error("bulk change {0} was already undone")]
+    AlreadyUndone(String),
+
     /// The store file was written by a newer version of Outpost.
     #[error(
         "the local store has schema version {found}, newer than this app supports ({supported}); update Outpost"
@@ -79,6 +83,7 @@ impl StoreError {
             StoreError::UnknownAgent(_) => "unknown_agent",
             StoreError::NotSignedIn => "not_signed_in",
             StoreError::Forbidden { .. } => "forbidden",
+            StoreError::AlreadyUndone(_) => "already_undone",
             StoreError::SchemaTooNew { .. } => "schema_too_new",
             StoreError::Corrupt(_) => "corrupt_store",
             StoreError::Sqlite(_) => "database_error",
@@ -97,6 +102,7 @@ impl StoreError {
                 | StoreError::UnknownAgent(_)
                 | StoreError::NotSignedIn
                 | StoreError::Forbidden { .. }
+                | StoreError::AlreadyUndone(_)
         )
     }
 

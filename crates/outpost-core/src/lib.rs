@@ -20,6 +20,7 @@ pub mod sync;
 pub mod ticket;
 #[cfg(feature = "ts")]
 pub mod typescript;
+pub mod undo;
 pub mod validate;
 
 pub use edit::*;
@@ -29,3 +30,4 @@ pub use kb::*;
 pub use model::*;
 pub use query::*;
 pub use ticket::*;
+pub use undo::{BulkOutcome, UndoOutcome};

@@ -67,6 +67,8 @@ pub fn bindings() -> String {
         crate::NewTicket,
         crate::TicketPatch,
         crate::BulkSelection,
+        crate::BulkOutcome,
+        crate::UndoOutcome,
         crate::TicketDetail,
         crate::ErrorDto,
         crate::inbox::InboxQuery,

@@ -79,7 +79,7 @@ describe('Tickets view', () => {
     expect(bar).toHaveTextContent('3 selected');
     const ids = cards().slice(0, 3).map((x) => x.dataset.ticketId);
     fireEvent.change(within(bar).getByLabelText('Change priority'), { target: { value: 'low' } });
-    await screen.findByText(/^Updated [1-3] tickets?$/);
+    await screen.findByText(/^Changed priority of [1-3] tickets?$/);
     ids.forEach((id) => expect(m.tickets.find((t) => t.id === id)?.priority).toBe('low'));
 
     fireEvent.click(within(bar).getByRole('button', { name: 'Select all 300 matching' }));
@@ -89,6 +89,55 @@ describe('Tickets view', () => {
     expect(dialog).toHaveTextContent('Set status to Closed for 300 tickets?');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Update 300 tickets' }));
     await waitFor(() => expect(m.tickets.every((t) => t.status === 'closed')).toBe(true));
+  });
+
+  it('undoes a bulk change from the toast, keeping tickets edited since', async () => {
+    const { m } = await boot();
+    await waitFor(() => expect(cards().length).toBeGreaterThan(3));
+    fireEvent.click(screen.getByRole('button', { name: /Select/ }));
+    const bar = screen.getByTestId('bulk-bar');
+    const picked = cards().slice(0, 4);
+    fireEvent.click(picked[0]);
+    fireEvent.click(picked[3], { shiftKey: true });
+    const ids = picked.map((x) => x.dataset.ticketId!);
+    const before = new Map(ids.map((id) => [id, m.tickets.find((t) => t.id === id)!.status]));
+    const target = [...before.values()].every((s) => s !== 'waiting') ? 'waiting' : 'closed';
+    fireEvent.change(within(bar).getByLabelText('Change status'), { target: { value: target } });
+    const toast = (await screen.findByText(/^Changed status of 4 tickets$/)).closest('[data-testid=toast]') as HTMLElement;
+    ids.forEach((id) => expect(m.tickets.find((t) => t.id === id)?.status).toBe(target));
+    // Someone edits one of them before the undo: it is kept.
+    await m.updateTicket(ids[1], { status: 'in_progress' });
+    fireEvent.click(within(toast).getByRole('button', { name: 'Undo' }));
+    expect(await screen.findByText('Undid the change to 3 tickets · 1 ticket kept because it was edited since')).toBeInTheDocument();
+    expect(toast).not.toBeInTheDocument();
+    for (const id of [ids[0], ids[2], ids[3]]) expect(m.tickets.find((t) => t.id === id)?.status).toBe(before.get(id));
+    expect(m.tickets.find((t) => t.id === ids[1])?.status).toBe('in_progress');
+    const history = await m.listHistory(ids[0]);
+    expect(history[0]).toMatchObject({ field: 'status', oldValue: target, newValue: before.get(ids[0]) });
+  });
+
+  it('undoes the last bulk change with Ctrl+Z while its toast shows, not from a text field', async () => {
+    const { m } = await boot();
+    await waitFor(() => expect(cards().length).toBeGreaterThan(2));
+    fireEvent.click(screen.getByRole('button', { name: /Select/ }));
+    const bar = screen.getByTestId('bulk-bar');
+    fireEvent.click(cards()[0]);
+    const id = cards()[0].dataset.ticketId!;
+    const before = m.tickets.find((t) => t.id === id)!.priority;
+    const target = before === 'urgent' ? 'low' : 'urgent';
+    fireEvent.change(within(bar).getByLabelText('Change priority'), { target: { value: target } });
+    await screen.findByText('Changed priority of 1 ticket');
+    fireEvent.keyDown(screen.getByRole('searchbox'), { key: 'z', ctrlKey: true });
+    await act(() => new Promise((r) => setTimeout(r, 30)));
+    expect(m.tickets.find((t) => t.id === id)?.priority).toBe(target);
+    fireEvent.keyDown(document.body, { key: 'z', ctrlKey: true });
+    expect(await screen.findByText('Undid the change to 1 ticket')).toBeInTheDocument();
+    expect(m.tickets.find((t) => t.id === id)?.priority).toBe(before);
+    expect(screen.queryByRole('button', { name: 'Undo' })).toBeNull();
+    // No toast, no undo: a second Ctrl+Z changes nothing.
+    fireEvent.keyDown(document.body, { key: 'z', ctrlKey: true });
+    await act(() => new Promise((r) => setTimeout(r, 30)));
+    expect(m.tickets.find((t) => t.id === id)?.priority).toBe(before);
   });
 
   it('exports the selection to the path from the save dialog', async () => {

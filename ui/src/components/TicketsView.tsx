@@ -5,7 +5,7 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
 import type { BulkSelection, Status, TicketPatch } from '../bindings';
-import { bulkUpdateTickets, chooseCsvPath, exportTicketsCsv, toIpcError } from '../ipc';
+import { bulkUpdateTickets, chooseCsvPath, exportTicketsCsv, toIpcError, undoBulkUpdate } from '../ipc';
 import { clearedFilters, hasActiveFilters, loadFilters, saveFilters, toQuery, type Filters } from '../lib/filters';
 import { PRIORITY_LABEL, STATUS_LABEL, formatCount } from '../lib/format';
 import { useDebounced, useNow } from '../lib/hooks';
@@ -35,6 +35,28 @@ function isEditable(el: EventTarget | null): boolean {
 
 let firstPaintMarked = false;
 
+const tickets = (n: number) => `${formatCount(n)} ${n === 1 ? 'ticket' : 'tickets'}`;
+
+/** The toast after a bulk change: "Changed status of 120 tickets". */
+export function describeBulk(patch: TicketPatch, changed: number): string {
+  if (changed === 0) return 'No ticket changed: they already had that value';
+  const fields = [
+    patch.status !== undefined && 'status',
+    patch.priority !== undefined && 'priority',
+    patch.assigneeId !== undefined && 'assignee',
+  ].filter(Boolean);
+  return fields.length === 1 ? `Changed ${fields[0]} of ${tickets(changed)}` : `Updated ${tickets(changed)}`;
+}
+
+/** The toast after an undo, naming the tickets kept because edited since. */
+export function describeUndo(restored: number, kept: number): string {
+  const keptText =
+    kept > 0 ? `${tickets(kept)} kept because ${kept === 1 ? 'it was' : 'they were'} edited since` : '';
+  if (restored === 0 && kept > 0) return `Nothing undone: ${keptText}`;
+  const done = `Undid the change to ${tickets(restored)}`;
+  return kept > 0 ? `${done} · ${keptText}` : done;
+}
+
 type Props = {
   onNavigate: (v: View, section?: string) => void;
   /** A ticket to open in the detail panel (from the sync popover); `n` makes repeats distinct. */
@@ -50,7 +72,10 @@ export function TicketsView({ onNavigate, openRequest = null }: Props) {
   const query = useMemo(() => toQuery(filters, text), [filters, text]);
   const board = useBoard(query);
   const stats = useStats(query);
-  const { toasts, push } = useToasts();
+  const { toasts, push, dismiss } = useToasts();
+  /** The last bulk change while its Undo toast shows (Ctrl/Cmd+Z undoes it). */
+  const [undo, setUndo] = useState<{ batchId: string; toastId: number } | null>(null);
+  const undoShown = undo !== null && toasts.some((t) => t.id === undo.toastId);
 
   const [activeIndex, setActiveIndex] = useState(-1);
   const [focusTick, setFocusTick] = useState(0);
@@ -232,14 +257,52 @@ export function TicketsView({ onNavigate, openRequest = null }: Props) {
     } else run();
   };
 
+  const undoBulk = useCallback(
+    async (batchId: string, toastId: number) => {
+      dismiss(toastId);
+      setUndo(null);
+      try {
+        const r = await undoBulkUpdate(batchId);
+        push(describeUndo(r.restored, r.kept));
+        void board.refresh();
+        void stats.refresh();
+      } catch (e) {
+        push(`Undo failed: ${toIpcError(e).message}`, 'error');
+      }
+    },
+    [board, stats, push, dismiss],
+  );
+
+  useEffect(() => {
+    if (!undo || !undoShown) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== 'z' || !(e.ctrlKey || e.metaKey) || e.shiftKey || e.altKey) return;
+      // Text fields keep their own undo.
+      if (isEditable(e.target)) return;
+      e.preventDefault();
+      void undoBulk(undo.batchId, undo.toastId);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [undo, undoShown, undoBulk]);
+
   const bulk = (patch: TicketPatch, what: string) => {
     const selection = selectionOf();
     const count = selectedCount;
     withConfirm(count, `${what} for ${formatCount(count)} tickets?`, `Update ${formatCount(count)} tickets`, async () => {
       setBusy(true);
       try {
-        const n = await bulkUpdateTickets(selection, patch);
-        push(`Updated ${formatCount(n)} ${n === 1 ? 'ticket' : 'tickets'}`);
+        const { changed: n, batchId } = await bulkUpdateTickets(selection, patch);
+        const text = describeBulk(patch, n);
+        if (batchId) {
+          let toastId = 0;
+          toastId = push(text, 'info', {
+            label: 'Undo',
+            title: 'Undo this change (Ctrl+Z)',
+            run: () => void undoBulk(batchId, toastId),
+          });
+          setUndo({ batchId, toastId });
+        } else push(text);
         if (allMatching) setAllMatching(false);
         void board.refresh();
         void stats.refresh();

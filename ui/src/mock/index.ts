@@ -104,6 +104,30 @@ export type MockBackend = Backend & {
   emitNotificationsUnavailable(reason: string): void;
 };
 
+/** The history field each patch key writes. */
+const PATCH_FIELD: Record<keyof TicketPatch, HistoryField> = {
+  title: 'title',
+  description: 'description',
+  status: 'status',
+  priority: 'priority',
+  assigneeId: 'assignee',
+  categoryId: 'category',
+  dueOverride: 'due_date',
+};
+
+/** The values a patch changed on a ticket: before and after, same keys. */
+function patchPair(before: Ticket, after: Ticket, patch: TicketPatch): { before: TicketPatch; after: TicketPatch } {
+  const b: TicketPatch = {};
+  const a: TicketPatch = {};
+  for (const key of Object.keys(patch) as (keyof TicketPatch)[]) {
+    if (before[key] !== after[key]) {
+      Object.assign(b, { [key]: before[key] });
+      Object.assign(a, { [key]: after[key] });
+    }
+  }
+  return { before: b, after: a };
+}
+
 export function mockOptionsFromUrl(search: string): MockOptions {
   const p = new URLSearchParams(search);
   const count = p.get('count');
@@ -302,7 +326,12 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     }
     return h;
   };
+  /** `ticketId:field` → the history seq of the field's last edit (for undo). */
+  const lastEdit = new Map<string, number>();
+  /** Bulk changes that can still be undone, by batch id (newest 10 kept). */
+  const batches = new Map<string, { seq: number; undone: boolean; items: { t: Ticket; before: TicketPatch; after: TicketPatch }[] }>();
   const record = (t: Ticket, field: HistoryField, oldValue: string | null, newValue: string | null) => {
+    lastEdit.set(`${t.id}:${field}`, seq + 1);
     historyOf(t).push({
       id: mockId(6, ++seq),
       ticketId: t.id,
@@ -600,13 +629,44 @@ export function createMockBackend(opts: MockOptions = {}): MockBackend {
     async bulkUpdateTickets(selection, patch) {
       await delay();
       const targets = idsOf(selection);
-      let n = 0;
-      for (const t of targets) if (applyPatch(t, patch)) n++;
-      if (n > 0) {
-        emitChanged();
-        queueForSync(n - 1);
+      const items: { t: Ticket; before: TicketPatch; after: TicketPatch }[] = [];
+      for (const t of targets) {
+        const before = { ...t };
+        if (applyPatch(t, patch)) items.push({ t, ...patchPair(before, t, patch) });
       }
-      return n;
+      const n = items.length;
+      if (n === 0) return { changed: 0, batchId: null };
+      const batchId = mockId(9, ++seq);
+      batches.set(batchId, { seq, undone: false, items });
+      for (const old of [...batches.keys()].slice(0, -10)) batches.delete(old);
+      emitChanged();
+      queueForSync(n - 1);
+      return { changed: n, batchId };
+    },
+    async undoBulkUpdate(batchId) {
+      await delay();
+      const batch = batches.get(batchId);
+      if (!batch) throw new IpcError({ code: 'not_found', message: `bulk change ${batchId} not found` });
+      if (batch.undone)
+        throw new IpcError({ code: 'already_undone', message: `bulk change ${batchId} was already undone` });
+      let restored = 0;
+      let kept = 0;
+      for (const { t, before, after } of batch.items) {
+        const restore: TicketPatch = {};
+        let keptOne = false;
+        for (const key of Object.keys(after) as (keyof TicketPatch)[]) {
+          const edited = (lastEdit.get(`${t.id}:${PATCH_FIELD[key]}`) ?? 0) > batch.seq;
+          if (!edited && t[key] === after[key]) Object.assign(restore, { [key]: before[key] });
+          else keptOne = true;
+        }
+        if (Object.keys(restore).length > 0) applyPatch(t, restore);
+        if (keptOne) kept++;
+        else restored++;
+      }
+      batch.undone = true;
+      emitChanged();
+      queueForSync(restored + kept);
+      return { restored, kept };
     },
     async exportTicketsCsv(selection, path) {
       await delay();

@@ -50,9 +50,26 @@ describe('mock backend', () => {
     const h = await m.listHistory(t.id);
     expect(h[0].field).toBe('status');
     const n = await m.bulkUpdateTickets({ kind: 'query', query: { ...Q, priorities: ['low'] } }, { priority: 'urgent' });
-    expect(n).toBeGreaterThan(0);
+    expect(n.changed).toBeGreaterThan(0);
+    expect(n.batchId).toBeTruthy();
     const left = await m.listTickets({ ...Q, priorities: ['low'] }, null, 100);
     expect(Number(left.total)).toBe(0);
+  });
+
+  it('undoes a bulk change once, keeping fields edited since, and rejects unknown batches', async () => {
+    const m = createMockBackend({ count: 50, now: () => NOW });
+    const ids = m.tickets.slice(0, 3).map((t) => t.id);
+    const before = ids.map((id) => m.tickets.find((t) => t.id === id)!.assigneeId);
+    const agent = (await m.getSession()).agents[1].id;
+    const out = await m.bulkUpdateTickets({ kind: 'ids', ids }, { assigneeId: agent });
+    const changedIds = ids.filter((_, i) => before[i] !== agent);
+    expect(out.changed).toBe(changedIds.length);
+    await m.updateTicket(changedIds[0], { assigneeId: null });
+    const r = await m.undoBulkUpdate(out.batchId!);
+    expect(r).toEqual({ restored: changedIds.length - 1, kept: 1 });
+    expect(m.tickets.find((t) => t.id === changedIds[0])!.assigneeId).toBeNull();
+    await expect(m.undoBulkUpdate(out.batchId!)).rejects.toMatchObject({ code: 'already_undone' });
+    await expect(m.undoBulkUpdate('nope')).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('rejects an empty title with a stable code', async () => {

@@ -394,6 +394,31 @@ CREATE TABLE insight_summaries (
 ) WITHOUT ROWID;
 "#;
 
+/// Migration 10: undo records of bulk changes (see `store/undo.rs`).
+///
+/// - `bulk_batches`: one row per bulk change (`seq` orders them; only the
+///   newest few are kept); `undone_at` is set once it has been undone.
+/// - `bulk_batch_tickets`: per changed ticket, the changed fields' values
+///   before (`before_json`) and after (`after_json`) the change, each a
+///   `TicketPatch` in JSON.
+const M0010_BULK_UNDO: &str = r#"
+CREATE TABLE bulk_batches (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         BLOB NOT NULL UNIQUE,
+    actor_id   BLOB NOT NULL,
+    at         INTEGER NOT NULL,
+    changed    INTEGER NOT NULL,
+    undone_at  INTEGER
+);
+CREATE TABLE bulk_batch_tickets (
+    batch_id    BLOB NOT NULL,
+    ticket_id   BLOB NOT NULL,
+    before_json TEXT NOT NULL,
+    after_json  TEXT NOT NULL,
+    PRIMARY KEY (batch_id, ticket_id)
+) WITHOUT ROWID;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -405,6 +430,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0007_REPORTS,
     M0008_INBOX_RULES,
     M0009_KNOWLEDGE_BASE,
+    M0010_BULK_UNDO,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).

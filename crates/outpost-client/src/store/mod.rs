@@ -28,6 +28,7 @@ mod setup;
 mod sla;
 mod sync_apply;
 mod tickets;
+mod undo;
 mod write;
 
 pub use board::MAX_PAGE;
@@ -37,6 +38,7 @@ pub use reads::TableCounts;
 pub(crate) use sla::{Change, SlaConfig, SlaRow, events_from};
 pub use sla::{SlaCounts, SlaTransition};
 pub use sync_apply::{Rejection, SyncConflict};
+pub use undo::KEEP_BATCHES;
 
 use crate::clock::{Clock, IdSource, SystemClock};
 use crate::error::{StoreError, StoreResult};

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 use outpost_core::sync::MutationOp;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS};
 use outpost_core::{
-    AgentId, BulkSelection, CategoryId, HistoryField, NewTicket, Status, Ticket, TicketCard,
-    TicketId, TicketPatch,
+    AgentId, BulkOutcome, BulkSelection, CategoryId, HistoryField, NewTicket, Status, Ticket,
+    TicketCard, TicketId, TicketPatch,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
@@ -70,6 +70,17 @@ impl Store {
         selection: &BulkSelection,
         patch: &TicketPatch,
     ) -> StoreResult<u64> {
+        self.bulk_update_undoable(selection, patch)
+            .map(|o| o.changed)
+    }
+
+    /// [`Store::bulk_update`] that also returns the id of the change's undo
+    /// record (every bulk change keeps one, see [`Store::undo_bulk_update`]).
+    pub fn bulk_update_undoable(
+        &mut self,
+        selection: &BulkSelection,
+        patch: &TicketPatch,
+    ) -> StoreResult<BulkOutcome> {
         let patch = normalize(patch)?;
         let filter = match selection {
             BulkSelection::Query { query } => Some(self.filter(query)?),
@@ -85,14 +96,14 @@ impl Store {
                 (BulkSelection::Query { .. }, Some(f)) => f.matching_ids(ctx.tx)?,
                 (BulkSelection::Query { .. }, None) => unreachable!("filter built above"),
             };
-            let mut changed = 0;
+            let mut batch = super::undo::BatchWriter::default();
             for id in ids {
                 let current = load_card(ctx.tx, id)?.ticket;
-                if apply_patch(ctx, &current, &patch)? {
-                    changed += 1;
+                if let Some(effective) = apply_patch(ctx, &current, &patch)? {
+                    batch.push(&current, effective);
                 }
             }
-            Ok(changed)
+            batch.finish(ctx)
         })
     }
 }
@@ -160,12 +171,13 @@ fn ms(t: Option<DateTime<Utc>>) -> Option<i64> {
 }
 
 /// Applies the fields of `patch` that differ from `current`; records history
-/// and one outbox mutation. Returns whether anything changed.
+/// and one outbox mutation. Returns the fields that really changed (`None`
+/// when nothing did).
 pub(crate) fn apply_patch(
     ctx: &mut WriteCtx<'_>,
     current: &Ticket,
     patch: &TicketPatch,
-) -> StoreResult<bool> {
+) -> StoreResult<Option<TicketPatch>> {
     let mut next = current.clone();
     let mut effective = TicketPatch::default();
     let actor = Some(ctx.actor);
@@ -263,7 +275,7 @@ pub(crate) fn apply_patch(
         effective.due_override = Some(d);
     }
     if effective.is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
     // Set only what changed: SQLite rewrites every index that mentions a
     // column in the SET list, changed or not.
@@ -361,9 +373,9 @@ pub(crate) fn apply_patch(
     }
     ctx.outbox(&MutationOp::UpdateTicket {
         id,
-        patch: effective,
+        patch: effective.clone(),
     })?;
-    Ok(true)
+    Ok(Some(effective))
 }
 
 /// Inserts ticket `id` (numbered in local mode) with its history, SLA and

@@ -10,6 +10,7 @@ mod inbox;
 mod kb;
 mod search_export;
 mod sla;
+mod undo;
 mod writes;
 
 use chrono::{Duration, TimeZone, Utc};
