@@ -126,7 +126,7 @@ pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
         "tauri:options".into(),
         serde_json::json!({ "application": app_binary() }),
     );
-    let client = ClientBuilder::native()
+    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{port}"))
         .await

@@ -218,7 +218,7 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
             serde_json::json!({ "application": app }),
         );
         let started = epoch_ms();
-        let c = ClientBuilder::native()
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
