@@ -43,7 +43,7 @@ pub fn reports_suite(b: &mut Bench) -> Result<()> {
     })?;
     let path = b.store_path.clone();
     let options = outpost_client::StoreOptions::with_clock(b.clock.clone());
-    b.time("report_30d_cold", 5, |_| {
+    b.time("report_30d_cold", 3, |_| {
         let fresh = outpost_client::Store::open_with(&path, options.clone())?;
         Ok(fresh.report(&queries[0])?)
     })?;
