@@ -4,7 +4,7 @@
 //! Words used here:
 //! - *period* ([`ReportPeriod`]): whole days in the agent's timezone: today,
 //!   the last 7 or 30 days (today included), or a custom range of dates. It
-//!   resolves to the instants `[from, to)`; `to` is never after now.
+//!   resolves to the instants `[from, to)`; `to` is at most just after now.
 //! - *scope*: the tickets the filters keep (current assignee, category and
 //!   priority); every figure counts tickets in scope only.
 //! - a target *completes* when the SLA engine says it is done (first response:
@@ -78,7 +78,7 @@ pub struct ReportQuery {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedPeriod {
     pub from: DateTime<Utc>,
-    /// Exclusive; at most now.
+    /// Exclusive; at most now + 1 ms (what happened at now is in).
     pub to: DateTime<Utc>,
     /// Each day's date and its end (exclusive; the last is `to`).
     pub days: Vec<(NaiveDate, DateTime<Utc>)>,
@@ -134,7 +134,8 @@ impl ReportPeriod {
         let mut days = Vec::new();
         let mut d = first;
         while d <= last {
-            let end = day_start(tz, d + Duration::days(1)).min(now);
+            // Today ends just after now, so what happened at now counts.
+            let end = day_start(tz, d + Duration::days(1)).min(now + Duration::milliseconds(1));
             days.push((d, end));
             d += Duration::days(1);
         }
@@ -519,7 +520,11 @@ mod tests {
         let now = utc("2026-03-02T09:00:00Z");
         let today = ReportPeriod::Today.resolve(&tz, now).unwrap();
         assert_eq!(today.from, utc("2026-03-01T23:00:00Z"), "Paris midnight");
-        assert_eq!(today.to, now, "a period never ends after now");
+        assert_eq!(
+            today.to,
+            now + Duration::milliseconds(1),
+            "a period ends just after now"
+        );
         assert_eq!(today.days.len(), 1);
         let week = ReportPeriod::Last7Days.resolve(&tz, now).unwrap();
         assert_eq!(week.days.len(), 7);

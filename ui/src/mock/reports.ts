@@ -106,7 +106,7 @@ export function resolvePeriod(p: ReportPeriod, tz: string, now: number) {
     }
   }
   const days: { date: string; end: number }[] = [];
-  for (let d = first; d <= last; d = addDays(d, 1)) days.push({ date: d, end: Math.min(dayStart(addDays(d, 1), tz), now) });
+  for (let d = first; d <= last; d = addDays(d, 1)) days.push({ date: d, end: Math.min(dayStart(addDays(d, 1), tz), now + 1) });
   return { from: dayStart(first, tz), to: days[days.length - 1].end, days };
 }
 

@@ -11,12 +11,13 @@
 //!   current status, summed from `ticket_counts`;
 //! - per-target outcomes come from the SLA engine replaying the history of
 //!   each ticket whose target may have completed or been breached in the
-//!   period (a shortcut would disagree with the Details tab). A resolved or
-//!   closed ticket's outcomes no longer change with time, so they are kept in
-//!   memory ([`ReportCache`]) until the ticket is updated (its `updated_at`
-//!   moves) or the SLA settings change; tickets with a linked conversation
-//!   (replies do not touch the ticket row) and open tickets are replayed
-//!   every time.
+//!   period (a shortcut would disagree with the Details tab). Outcomes are
+//!   kept in memory ([`ReportCache`]) until the ticket is updated (its
+//!   `updated_at` moves), the SLA settings change, or time reaches the
+//!   deadline of a target still running (the only change time makes on its
+//!   own: met, missed, paused and breached outcomes stay as they are without
+//!   an edit). Tickets with a linked conversation (replies do not touch the
+//!   ticket row) are replayed every time.
 
 use super::sla::{load_events, sla_row_at};
 use super::{SlaConfig, Store};
@@ -55,12 +56,24 @@ impl Outcome {
 /// Outcomes of both targets (first response, resolution); `None` without a policy.
 type Outcomes = Option<[Outcome; 2]>;
 
-/// Replayed outcomes of resolved and closed tickets, by row id, with the
-/// `updated_at` they were computed for, valid for one SLA config.
+/// Replayed outcomes by row id, with the `updated_at` they were computed for
+/// and the instant they stop holding (`None`: until the next edit), valid
+/// for one SLA config.
 #[derive(Debug, Default)]
 pub(crate) struct ReportCache {
     config: Option<Arc<SlaConfig>>,
-    done: HashMap<i64, (i64, Outcomes)>,
+    done: HashMap<i64, (i64, Option<i64>, Outcomes)>,
+}
+
+/// Until when `outcomes` hold without an edit: the earliest deadline of a
+/// target still on track or at risk.
+fn valid_until(outcomes: &Outcomes) -> Option<i64> {
+    outcomes
+        .iter()
+        .flatten()
+        .filter(|o| matches!(o.state, SlaState::OnTrack | SlaState::AtRisk))
+        .filter_map(|o| o.deadline)
+        .min()
 }
 
 /// `AND ...` clauses (on `t`) and their values for the report's filters.
@@ -178,12 +191,15 @@ impl Store {
         let mut evaluate = |tally: &mut Tally,
                             id: Uuid,
                             row: &super::SlaRow,
-                            updated_at: Option<i64>|
+                            updated_at: i64|
          -> StoreResult<()> {
-            let cacheable = !row.status.is_active() && row.conversation.is_none();
-            let cached = updated_at
-                .filter(|_| cacheable)
-                .and_then(|u| cache.done.get(&row.rid).filter(|c| c.0 == u).map(|c| c.1));
+            let cacheable = row.conversation.is_none();
+            let now_ms = ms(now);
+            let cached = cache
+                .done
+                .get(&row.rid)
+                .filter(|c| cacheable && c.0 == updated_at && c.1.is_none_or(|v| now_ms < v))
+                .map(|c| c.2);
             let outcomes = match cached {
                 Some(o) => o,
                 None => {
@@ -205,8 +221,8 @@ impl Store {
                             None
                         }
                     };
-                    if let Some(u) = updated_at.filter(|_| cacheable) {
-                        cache.done.insert(row.rid, (u, o));
+                    if cacheable {
+                        cache.done.insert(row.rid, (updated_at, valid_until(&o), o));
                     }
                     o
                 }
@@ -262,7 +278,7 @@ impl Store {
                         || breach_due
                         || row.conversation.is_some())
                 {
-                    evaluate(&mut tally, id, &row, Some(r.get(15)?))?;
+                    evaluate(&mut tally, id, &row, r.get(15)?)?;
                 }
             }
         }
@@ -270,7 +286,7 @@ impl Store {
         // been breached in it.
         {
             let sql = format!(
-                "SELECT {}, t.id FROM tickets t
+                "SELECT {}, t.id, t.updated_at FROM tickets t
                  WHERE t.status IN (0, 1, 2) AND t.breach_at < ? AND t.updated_at < ?
                    AND t.sla_state != 0{scope_sql}",
                 super::sla::SLA_COLUMNS
@@ -279,7 +295,7 @@ impl Store {
             let mut rows = stmt.query(params_from_iter(with(vec![to.into(), from.into()])))?;
             while let Some(r) = rows.next()? {
                 let row = sla_row_at(r, 0)?;
-                evaluate(&mut tally, r.get(12)?, &row, None)?;
+                evaluate(&mut tally, r.get(12)?, &row, r.get(13)?)?;
             }
         }
 

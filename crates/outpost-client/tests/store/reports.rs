@@ -397,7 +397,7 @@ fn check(db: &Connection, r: &Report, now: DateTime<Utc>) {
         } else {
             outpost_core::report::day_start(&tz, date + Duration::days(1)).timestamp_millis()
         };
-        assert!(end <= now.timestamp_millis());
+        assert!(end <= now.timestamp_millis() + 1);
         let status_at = format!(
             "coalesce((SELECT h.old_value FROM history h WHERE h.ticket_id = t.id
                 AND h.field = 'status' AND h.at >= {end} ORDER BY h.at, h.rowid LIMIT 1), {codes})"
@@ -529,6 +529,71 @@ fn every_figure_matches_a_direct_sql_count() {
         month.agent_load.iter().any(|a| a.overdue > 0),
         "{:?}",
         month.agent_load
+    );
+}
+
+/// Reports reuse replayed outcomes between calls; time passing (running
+/// targets reach their deadlines) and edits must show at once.
+#[test]
+fn figures_follow_time_and_edits_between_reports() {
+    let mut f = seeded();
+    let q = |period| ReportQuery {
+        period,
+        agent_id: None,
+        category_id: None,
+        priority: None,
+    };
+    let db = Connection::open(f.store.path()).unwrap();
+    for period in [ReportPeriod::Today, ReportPeriod::Last30Days] {
+        check(&db, &f.store.report(&q(period)).unwrap(), f.clock.now());
+    }
+    // Three hours later, with no edit: more running targets are breached.
+    let before = f.store.report(&q(ReportPeriod::Today)).unwrap();
+    f.clock.set(f.clock.now() + Duration::hours(3));
+    f.store.reevaluate_sla().unwrap();
+    let later = f.store.report(&q(ReportPeriod::Today)).unwrap();
+    check(&db, &later, f.clock.now());
+    check_load(&f, &later);
+    let missed = |r: &Report| r.compliance.iter().map(|c| c.missed).sum::<u64>();
+    assert!(
+        missed(&later) > missed(&before),
+        "deadlines passed in those three hours"
+    );
+    // Resolve every open ticket: first responses and resolutions at now count.
+    let open = walk(
+        &f.store,
+        &TicketQuery {
+            statuses: vec![Status::Open, Status::InProgress],
+            ..Default::default()
+        },
+        100,
+    );
+    assert!(!open.is_empty());
+    // Through In Progress (the first response), as the script does.
+    for c in &open {
+        for status in [Status::InProgress, Status::Resolved] {
+            if c.ticket.status == status {
+                continue;
+            }
+            f.store
+                .update_ticket(
+                    c.ticket.id,
+                    &TicketPatch {
+                        status: Some(status),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+    }
+    let after = f.store.report(&q(ReportPeriod::Today)).unwrap();
+    check(&db, &after, f.clock.now());
+    check_load(&f, &after);
+    assert!(after.resolution_times.count > later.resolution_times.count);
+    check(
+        &db,
+        &f.store.report(&q(ReportPeriod::Last30Days)).unwrap(),
+        f.clock.now(),
     );
 }
 
