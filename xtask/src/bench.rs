@@ -276,7 +276,18 @@ fn prepare(tickets: usize) -> Result<Bench> {
     let home = std::env::var_os("HOME").context("HOME is not set")?;
     let dir = PathBuf::from(home).join(".cache/outpost-bench");
     std::fs::create_dir_all(&dir)?;
-    let stamp = format!("d{DATA_STAMP}-s{}-n{tickets}", migrations::latest_version());
+    // The schema's text is part of the stamp: branches that each add their
+    // own migration N must not reuse each other's seeded store.
+    let schema = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        migrations::MIGRATIONS.hash(&mut h);
+        h.finish()
+    };
+    let stamp = format!(
+        "d{DATA_STAMP}-s{}-{schema:016x}-n{tickets}",
+        migrations::latest_version()
+    );
     let seeded = dir.join(format!("seed-{stamp}.db"));
     let clock = Arc::new(FixedClock::at_ms(NOW_MS));
     if !seeded.exists() {

@@ -441,3 +441,32 @@ fn related_article_retrieval_meets_its_quality_target() {
     );
     assert!(score.mrr > 0.5, "MRR {:.3}", score.mrr);
 }
+
+#[test]
+fn a_generated_summary_is_cached_for_offline_use() {
+    let mut f = fixture();
+    let id = f
+        .store
+        .create_ticket(new_ticket("Printer offline"))
+        .unwrap()
+        .ticket
+        .id;
+    assert!(f.store.ticket_insights(id).unwrap().summary.is_none());
+    let s = outpost_core::GeneratedSummary {
+        summary: "Printer is offline.".into(),
+        draft_resolution: "Re-add it.".into(),
+        model: "local-model".into(),
+        generated_at: Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(),
+    };
+    f.store.cache_summary(id, &s).unwrap();
+    let newer = outpost_core::GeneratedSummary {
+        summary: "Printer is offline again.".into(),
+        ..s.clone()
+    };
+    f.store.cache_summary(id, &newer).unwrap();
+    assert_eq!(
+        f.store.ticket_insights(id).unwrap().summary,
+        Some(newer),
+        "the newest one is kept"
+    );
+}
