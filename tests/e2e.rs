@@ -450,7 +450,8 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     screenshot(&c, "e2e-offline").await;
 
     // The server comes back on the same address and database.
-    server = Server::start(&db_url, server.addr);
+    let restarted = Server::start(&db_url, server.addr);
+    assert_eq!(restarted.url(), url, "the server is back on the same address");
     eventually(&c, 60, "back online with nothing pending", || async {
         let t = sync_text(&c).await;
         t.contains("Online") && !t.contains("pending")

@@ -10,7 +10,8 @@
 //! Windows (.msi and NSIS) and macOS (.dmg, .app) are built the same way on
 //! their own machines; see `docs/release.md` and `.github/workflows/release.yml`.
 
-use crate::setup::{self, cmd, root, run, target_dir};
+use crate::root;
+use crate::setup::{self, cmd, run, target_dir};
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -15,11 +15,11 @@
 //! Every step is idempotent: a second run skips what is already in place.
 
 mod bench;
-mod bundle;
+mod bench_app;
+mod bench_insights;
 mod bench_notify;
 mod bench_reports;
-mod bench_insights;
-mod bench_app;
+mod bundle;
 mod setup;
 
 use anyhow::{Context, Result, bail};

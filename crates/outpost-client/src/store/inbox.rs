@@ -676,7 +676,7 @@ impl Store {
     }
 
     /// Fails with `forbidden` unless the signed-in agent is an admin.
-    pub fn require_admin(&self, action: &'static str) -> StoreResult<()> {
+    pub fn require_admin(&self, action: &'static str) -> StoreResult<AgentId> {
         let me = self.current_agent().ok_or(StoreError::NotSignedIn)?;
         let role: Option<String> = self
             .conn()
@@ -684,7 +684,7 @@ impl Store {
             .query_row([me.0], |r| r.get(0))
             .optional()?;
         match role.as_deref().and_then(Role::from_code) {
-            Some(Role::Admin) => Ok(()),
+            Some(Role::Admin) => Ok(me),
             Some(_) => Err(StoreError::Forbidden { action }),
             None => Err(StoreError::UnknownAgent(me.to_string())),
         }

@@ -11,9 +11,7 @@ use super::Store;
 use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
 use outpost_core::sync::MutationOp;
-use outpost_core::{
-    AgentId, KbArticle, KbArticleId, KbArticleInput, KbHit, PassagePart, Role, validate,
-};
+use outpost_core::{AgentId, KbArticle, KbArticleId, KbArticleInput, KbHit, PassagePart, validate};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
@@ -154,20 +152,6 @@ pub(crate) fn apply_remote_kb(
 }
 
 impl Store {
-    fn require_admin(&self, action: &'static str) -> StoreResult<AgentId> {
-        let me = self.current_agent().ok_or(StoreError::NotSignedIn)?;
-        let role: Option<String> = self
-            .conn()
-            .prepare_cached("SELECT role FROM agents WHERE id = ?1")?
-            .query_row([me.0], |r| r.get(0))
-            .optional()?;
-        match role.as_deref().and_then(Role::from_code) {
-            Some(Role::Admin) => Ok(me),
-            Some(_) => Err(StoreError::Forbidden { action }),
-            None => Err(StoreError::UnknownAgent(me.to_string())),
-        }
-    }
-
     /// One article.
     pub fn kb_article(&self, id: KbArticleId) -> StoreResult<KbArticle> {
         self.conn()

@@ -45,7 +45,7 @@ impl Store {
         let op = self.write(|ctx| {
             check_patch_refs(ctx.tx, &patch)?;
             let current = load_card(ctx.tx, id)?.ticket;
-            if !apply_patch(ctx, &current, &patch)? {
+            if apply_patch(ctx, &current, &patch)?.is_none() {
                 return Ok(None);
             }
             // The update's op id keys the ticket-updated rules, as on the server.

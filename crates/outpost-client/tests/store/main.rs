@@ -5,9 +5,9 @@
 //! as time passes, filters). The fixture lives here.
 
 mod board;
-mod reports;
 mod inbox;
 mod kb;
+mod reports;
 mod search_export;
 mod sla;
 mod undo;

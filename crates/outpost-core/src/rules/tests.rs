@@ -454,7 +454,7 @@ proptest! {
         let last_status = active.iter().flat_map(|r| &r.actions).filter_map(|a| match a {
             Action::SetStatus { status } => Some(*status),
             _ => None,
-        }).last();
+        }).next_back();
         prop_assert_eq!(plan.patch.status, last_status);
         let first_create = active.iter().flat_map(|r| &r.actions).find_map(|a| match a {
             Action::CreateTicket { priority, .. } => Some(*priority),
@@ -463,7 +463,7 @@ proptest! {
         let last_set = active.iter().flat_map(|r| &r.actions).filter_map(|a| match a {
             Action::SetPriority { priority } => Some(*priority),
             _ => None,
-        }).last();
+        }).next_back();
         match (first_create, &plan.create_ticket) {
             (Some(p), Some(t)) => prop_assert_eq!(t.ticket.priority, last_set.unwrap_or(p)),
             (None, None) => prop_assert_eq!(plan.patch.priority, last_set),

@@ -24,7 +24,10 @@ use tokio::sync::broadcast;
 /// Migrations, in order; never edit one that has shipped, only add.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
-    (2, include_str!("../../migrations/postgres/0002_notified_marks.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_notified_marks.sql"),
+    ),
     (3, include_str!("../../migrations/postgres/0003_rules.sql")),
     (4, include_str!("../../migrations/postgres/0004_kb.sql")),
 ];

@@ -14,10 +14,10 @@ pub mod accounts;
 pub mod ai;
 pub mod board;
 pub mod conversations;
-pub mod notified;
 pub mod inbox_sync;
-pub mod rules;
 pub mod kb;
+pub mod notified;
+pub mod rules;
 pub mod sync;
 pub mod tickets;
 
