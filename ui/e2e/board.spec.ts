@@ -226,5 +226,5 @@ test('empty workspace shows quick actions', async ({ page }) => {
   await expect(page.getByTestId('empty-no-tickets')).toBeVisible();
   await shot(page, 'empty-state');
   await page.getByRole('button', { name: 'Configure Rules' }).click();
-  await expect(page.getByRole('heading', { name: 'Settings · Rules' })).toBeVisible();
+  await expect(page.getByRole('main', { name: 'Settings' }).getByRole('heading', { name: 'Rules', level: 2 })).toBeVisible();
 });
