@@ -158,6 +158,66 @@ code: string,
  */
 message: string, };
 
+export type InboxQuery = { 
+/**
+ * Words in the subject, customer or messages.
+ */
+search: string, 
+/**
+ * Empty: every channel.
+ */
+channels: Array<Channel>, 
+/**
+ * Empty: every status.
+ */
+statuses: Array<ConversationStatus>, };
+
+export type ConversationSummary = { conversation: Conversation, 
+/**
+ * The newest message's first characters.
+ */
+lastMessage: string | null, lastAuthor: MessageAuthor | null, 
+/**
+ * A customer message arrived after the agent last opened the thread.
+ */
+unread: boolean, 
+/**
+ * When the unanswered customer message came (`None`: the last word is an agent's).
+ */
+waitingSince: string | null, 
+/**
+ * The linked ticket's label (`TKT-042` or `New (unsynced)`).
+ */
+ticketLabel: string | null, };
+
+export type ConversationThread = { conversation: Conversation, messages: Array<Message>, ticket: TicketCard | null, };
+
+export type NewConversationInput = { channel: Channel, customerName: string, customerContact: string, subject: string, 
+/**
+ * What the customer said (a customer message), if anything.
+ */
+body: string, };
+
+export type EscalationInput = { title: string, description: string, priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, };
+
+export type DryRunMatch = { conversationId: ConversationId, subject: string, customerName: string, channel: Channel, lastMessageAt: string, };
+
+export type Trigger = { "kind": "conversation_created" } | { "kind": "customer_message" } | { "kind": "no_agent_reply", minutes: number, } | { "kind": "ticket_created" } | { "kind": "ticket_updated" };
+
+export type MatchMode = "all" | "any";
+
+export type Condition = { "field": "channel", anyOf: Array<Channel>, } | { "field": "subject_contains", words: Array<string>, } | { "field": "body_contains", words: Array<string>, } | { "field": "email_domain", domains: Array<string>, } | { "field": "priority", anyOf: Array<Priority>, } | { "field": "category", anyOf: Array<CategoryId>, } | { "field": "status", anyOf: Array<Status>, } | { "field": "tags", anyOf: Array<string>, };
+
+export type Action = { "kind": "create_ticket", priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, } | { "kind": "set_priority", priority: Priority, } | { "kind": "set_category", categoryId: CategoryId | null, } | { "kind": "set_assignee", assigneeId: AgentId | null, } | { "kind": "set_status", status: Status, } | { "kind": "add_comment", body: string, } | { "kind": "notify_agent", agentId: AgentId, message: string, };
+
+export type Rule = { id: string, name: string, enabled: boolean, trigger: Trigger, matchMode: MatchMode, conditions: Array<Condition>, actions: Array<Action>, };
+
+export type RuleSet = { rules: Array<Rule>, 
+/**
+ * When an admin last saved them (`None`: never).
+ */
+updatedAt: string | null, };
+
 export type Day = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 
 export type ClockTime = string;
@@ -336,27 +396,3 @@ export type SlaSettings = { calendars: Array<NamedCalendar>, policies: SlaPolicy
  * First day of the week for "Due This Week" (Monday by default).
  */
 weekStart: Day, };
-export type InboxQuery = { search: string, channels: Array<Channel>, statuses: Array<ConversationStatus>, };
-
-export type ConversationSummary = { conversation: Conversation, lastMessage: string | null, lastAuthor: MessageAuthor | null, unread: boolean, waitingSince: string | null, ticketLabel: string | null, };
-
-export type ConversationThread = { conversation: Conversation, messages: Array<Message>, ticket: TicketCard | null, };
-
-export type NewConversationInput = { channel: Channel, customerName: string, customerContact: string, body: string, subject: string, };
-
-export type EscalationInput = { title: string, description: string, priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, };
-
-export type DryRunMatch = { conversationId: ConversationId, subject: string, customerName: string, channel: Channel, lastMessageAt: string, };
-
-export type Trigger = { "kind": "conversation_created" } | { "kind": "customer_message" } | { "kind": "no_agent_reply", minutes: number, } | { "kind": "ticket_created" } | { "kind": "ticket_updated" };
-
-export type MatchMode = "all" | "any";
-
-export type Condition = { "field": "channel", anyOf: Array<Channel>, } | { "field": "subject_contains", words: Array<string>, } | { "field": "body_contains", words: Array<string>, } | { "field": "email_domain", domains: Array<string>, } | { "field": "priority", anyOf: Array<Priority>, } | { "field": "category", anyOf: Array<CategoryId>, } | { "field": "status", anyOf: Array<Status>, } | { "field": "tags", anyOf: Array<string>, };
-
-export type Action = { "kind": "create_ticket", priority: Priority, categoryId: CategoryId | null, assigneeId: AgentId | null, } | { "kind": "set_priority", priority: Priority, } | { "kind": "set_category", categoryId: CategoryId | null, } | { "kind": "set_assignee", assigneeId: AgentId | null, } | { "kind": "set_status", status: Status, } | { "kind": "add_comment", body: string, } | { "kind": "notify_agent", agentId: AgentId, message: string, };
-
-export type Rule = { id: string, name: string, enabled: boolean, trigger: Trigger, matchMode: MatchMode, conditions: Array<Condition>, actions: Array<Action>, };
-
-export type RuleSet = { rules: Array<Rule>, updatedAt: string | null, };
-
