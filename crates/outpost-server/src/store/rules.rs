@@ -226,7 +226,12 @@ fn execute(
             patch.category_id = None;
         }
         if !patch.is_empty() {
-            let o = origin(ctx, rules::patch_op_id(&plan.fired[0]));
+            // Stamped after every write the ticket holds, like a REST edit.
+            let newest = tickets::load(tx, ws, target)?.and_then(|(_, s)| s.newest());
+            let o = tickets::Origin {
+                stamp: Hlc::tick(newest, ctx.now.timestamp_millis(), ctx.node),
+                ..origin(ctx, rules::patch_op_id(&plan.fired[0]))
+            };
             let t = tickets::patch(tx, scope, target, &patch, &o)?;
             if created.is_some() {
                 created = Some(t);
