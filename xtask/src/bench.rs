@@ -568,6 +568,14 @@ fn report(b: &Bench) -> Result<String> {
         today()
     )?;
     writeln!(md, "- Machine: {}", machine())?;
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        writeln!(
+            md,
+            "- Load average at the end of the run (1/5/15 min): {} (other work on the machine slows every figure)",
+            load.join(" / ")
+        )?;
+    }
     writeln!(
         md,
         "- Data: {} tickets, {} comments, {} history events (deterministic demo data, seed 2026)",

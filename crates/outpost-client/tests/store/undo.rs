@@ -304,3 +304,62 @@ fn bad_batch_ids_fail_clearly_and_only_recent_batches_are_kept() {
     let last = f.store.undo_bulk_update(*batches.last().unwrap()).unwrap();
     assert_eq!(last.restored, 6);
 }
+
+#[test]
+fn undoing_a_small_change_touches_only_its_tickets_after_many_bulk_changes() {
+    let mut f = fixture();
+    demo::seed(
+        &mut f.store,
+        DemoSize {
+            tickets: 600,
+            seed: 3,
+        },
+    )
+    .unwrap();
+    f.store.set_current_agent(Some(ANA)).unwrap();
+    let open_q = TicketQuery {
+        statuses: vec![Status::Open],
+        ..Default::default()
+    };
+    let open: Vec<TicketId> = walk(&f.store, &open_q, 200)
+        .iter()
+        .map(|c| c.ticket.id)
+        .collect();
+    assert!(open.len() > 20);
+    for (i, chunk) in open.chunks(10).enumerate() {
+        let status = [Status::InProgress, Status::Waiting][i % 2];
+        f.store
+            .bulk_update_undoable(
+                &BulkSelection::Ids {
+                    ids: chunk.to_vec(),
+                },
+                &TicketPatch {
+                    status: Some(status),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let stats = f.store.board_stats(&TicketQuery::default()).unwrap();
+    assert_eq!(stats.open, 0);
+    let three: Vec<TicketId> = open[..3].to_vec();
+    let batch = f
+        .store
+        .bulk_update_undoable(
+            &BulkSelection::Ids { ids: three },
+            &TicketPatch {
+                status: Some(Status::Closed),
+                ..Default::default()
+            },
+        )
+        .unwrap()
+        .batch_id
+        .unwrap();
+    let undone = f.store.undo_bulk_update(batch).unwrap();
+    assert_eq!((undone.restored, undone.kept), (3, 0));
+    assert_eq!(
+        f.store.board_stats(&TicketQuery::default()).unwrap(),
+        stats,
+        "only the three tickets moved, and back"
+    );
+}
