@@ -5,6 +5,7 @@
 mod common;
 
 mod auth;
+mod crash;
 mod isolation;
 mod sync;
 mod tickets;
