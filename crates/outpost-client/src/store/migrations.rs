@@ -305,6 +305,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0003_SLA,
     M0004_LEAN_INDEXES_AND_COUNTS,
     M0005_NOTIFIED,
+    super::sync_apply::SYNC_MIGRATION,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -315,6 +316,9 @@ pub const COUNTS_VERSION: usize = 4;
 
 /// The first schema version with the `notified` table (migration 5).
 pub const NOTIFIED_VERSION: usize = 5;
+
+/// The first schema version with the sync tables (`sync_apply::SYNC_MIGRATION`).
+pub const SYNC_VERSION: usize = 6;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
