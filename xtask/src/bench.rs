@@ -40,13 +40,20 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("export_csv_all", 1000.0),
     ("sla_evaluate_all", 50.0),
     ("sla_next_change", 0.05),
+    ("sync_bootstrap_100k", 5000.0),
+    ("sync_push_10k", 2000.0),
+    ("sync_roundtrip", 1000.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
 
 /// Every suite, in report order. Add yours here.
-pub const SUITES: &[(&str, Suite)] = &[("store", store_suite), ("sla", sla_suite)];
+pub const SUITES: &[(&str, Suite)] = &[
+    ("store", store_suite),
+    ("sla", sla_suite),
+    ("sync", crate::bench_sync::sync_suite),
+];
 
 /// One measured number.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,13 +67,22 @@ pub enum Figure {
     },
     /// A size in bytes.
     Bytes { name: String, n: usize, bytes: u64 },
+    /// A throughput: `unit` per second (`n`: concurrent clients).
+    Rate {
+        name: String,
+        n: usize,
+        per_s: f64,
+        unit: &'static str,
+    },
 }
 
 impl Figure {
     /// The figure's name.
     pub fn name(&self) -> &str {
         match self {
-            Figure::Timing { name, .. } | Figure::Bytes { name, .. } => name,
+            Figure::Timing { name, .. }
+            | Figure::Bytes { name, .. }
+            | Figure::Rate { name, .. } => name,
         }
     }
 
@@ -82,6 +98,12 @@ impl Figure {
                 format!("bench {name} n={n} p50_ms={p50_ms:.3} p95_ms={p95_ms:.3}")
             }
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
+            Figure::Rate {
+                name,
+                n,
+                per_s,
+                unit,
+            } => format!("bench {name} n={n} {unit}_per_s={per_s:.0}"),
         }
     }
 
@@ -94,7 +116,7 @@ impl Figure {
     pub fn meets_target(&self) -> Option<bool> {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
-            Figure::Bytes { .. } => None,
+            Figure::Bytes { .. } | Figure::Rate { .. } => None,
         }
     }
 }
@@ -195,7 +217,7 @@ impl Bench {
 /// figure); such a run does not write `BENCHMARKS.md`.
 const ONLY_VAR: &str = "OUTPOST_BENCH_ONLY";
 
-fn selected(name: &str) -> bool {
+pub(crate) fn selected(name: &str) -> bool {
     match std::env::var(ONLY_VAR) {
         Ok(only) => only.split(',').any(|o| o.trim() == name),
         Err(_) => true,
@@ -209,7 +231,12 @@ pub fn run(release_check: bool) -> Result<()> {
     if release_check && cfg!(debug_assertions) {
         bail!("benchmarks need a release build: cargo run --release -p xtask -- bench");
     }
-    let mut bench = prepare(TICKETS)?;
+    // A run of only sync figures does not read the seeded store.
+    let only_sync = std::env::var(ONLY_VAR).is_ok_and(|only| {
+        only.split(',')
+            .all(|o| o.trim().starts_with("sync_") || o.trim().starts_with("server_"))
+    });
+    let mut bench = prepare(if only_sync { 100 } else { TICKETS })?;
     for (suite, run_suite) in SUITES {
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
     }
@@ -554,6 +581,14 @@ fn report(b: &Bench) -> Result<String> {
                     "| {name} | {n} | {bytes} bytes ({:.1} MB) | | | |",
                     *bytes as f64 / 1e6
                 )?;
+            }
+            Figure::Rate {
+                name,
+                n,
+                per_s,
+                unit,
+            } => {
+                writeln!(md, "| {name} | {n} clients | {per_s:.0} {unit}/s | | | |")?;
             }
         }
     }
