@@ -45,6 +45,9 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("insights_ticket", 50.0),
     ("board_first_paint", 1500.0),
     ("filter_repaint", 100.0),
+    ("sync_bootstrap_100k", 5000.0),
+    ("sync_push_10k", 2000.0),
+    ("sync_roundtrip", 1000.0),
 ];
 
 /// A group of measurements run against the shared benchmark store.
@@ -58,6 +61,7 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("reports", crate::bench_reports::reports_suite),
     ("insights", crate::bench_insights::insights_suite),
     ("app", crate::bench_app::app_suite),
+    ("sync", crate::bench_sync::sync_suite),
 ];
 
 /// One measured number.
@@ -81,6 +85,13 @@ pub enum Figure {
         count: u64,
         note: String,
     },
+    /// A throughput: `unit` per second (`n`: concurrent clients).
+    Rate {
+        name: String,
+        n: usize,
+        per_s: f64,
+        unit: &'static str,
+    },
 }
 
 impl Figure {
@@ -90,7 +101,8 @@ impl Figure {
             Figure::Timing { name, .. }
             | Figure::Bytes { name, .. }
             | Figure::Score { name, .. }
-            | Figure::Count { name, .. } => name,
+            | Figure::Count { name, .. }
+            | Figure::Rate { name, .. } => name,
         }
     }
 
@@ -108,6 +120,12 @@ impl Figure {
             Figure::Bytes { name, n, bytes } => format!("bench {name} n={n} bytes={bytes}"),
             Figure::Score { name, n, value } => format!("bench {name} n={n} value={value:.3}"),
             Figure::Count { name, n, count, .. } => format!("bench {name} n={n} count={count}"),
+            Figure::Rate {
+                name,
+                n,
+                per_s,
+                unit,
+            } => format!("bench {name} n={n} {unit}_per_s={per_s:.0}"),
         }
     }
 
@@ -120,7 +138,7 @@ impl Figure {
     pub fn meets_target(&self) -> Option<bool> {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
-            Figure::Bytes { .. } | Figure::Count { .. } => None,
+            Figure::Bytes { .. } | Figure::Count { .. } | Figure::Rate { .. } => None,
             Figure::Score { value, .. } => crate::bench_insights::SCORE_TARGETS
                 .iter()
                 .find(|(n, _)| *n == self.name())
@@ -246,7 +264,12 @@ pub fn run(release_check: bool) -> Result<()> {
     if release_check && cfg!(debug_assertions) {
         bail!("benchmarks need a release build: cargo run --release -p xtask -- bench");
     }
-    let mut bench = prepare(TICKETS)?;
+    // A run of only sync figures does not read the seeded store.
+    let only_sync = std::env::var(ONLY_VAR).is_ok_and(|only| {
+        only.split(',')
+            .all(|o| o.trim().starts_with("sync_") || o.trim().starts_with("server_"))
+    });
+    let mut bench = prepare(if only_sync { 100 } else { TICKETS })?;
     for (suite, run_suite) in SUITES {
         bench.suite = suite;
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
@@ -635,6 +658,14 @@ fn report(b: &Bench) -> Result<String> {
                 note,
             } => {
                 writeln!(md, "| {name} | {n} | {count} ({note}) | | | |")?;
+            }
+            Figure::Rate {
+                name,
+                n,
+                per_s,
+                unit,
+            } => {
+                writeln!(md, "| {name} | {n} clients | {per_s:.0} {unit}/s | | | |")?;
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Project commands, run as `cargo xtask <command>`:
 //!
-//! - `run`: install what is missing, build the UI, seed a demo store on first
-//!   run, start the app.
+//! - `run [--local]`: install what is missing, build the UI, start the demo
+//!   server and the app signed in to it (`--local`: a seeded local-only store).
 //! - `test`: every check CI runs (fmt, clippy, Rust tests, UI checks, browser
 //!   and app tests).
 //! - `bench`: release benchmarks over a seeded 100k-ticket store, written to
@@ -20,6 +20,8 @@ mod bench_insights;
 mod bench_notify;
 mod bench_reports;
 mod bundle;
+mod bench_sync;
+mod demo_signin;
 mod setup;
 
 use anyhow::{Context, Result, bail};

@@ -163,15 +163,37 @@ pub fn seed_store(path: &Path, tickets: usize) -> Result<()> {
 }
 
 /// `cargo xtask run`.
-pub fn run_app(_args: &[String]) -> Result<()> {
+///
+/// Starts the demo server and launches the app signed in to it (its own
+/// store, see [`crate::demo_signin`]). `--local`: the seeded local-only store
+/// instead, no server.
+pub fn run_app(args: &[String]) -> Result<()> {
     ensure_packages(APP_PACKAGES)?;
     ensure_npm()?;
     build_ui()?;
-    let store = outpost_client::Store::default_path()?;
-    seed_store(&store, 1_000)?;
-    let _server = start_demo_server()?;
-    println!("==> starting Outpost (store: {})", store.display());
-    run(cmd("cargo", &["run", "-p", "outpost"], &root()))
+    let local = args.iter().any(|a| a == "--local");
+    let mut app = cmd("cargo", &["run", "-p", "outpost"], &root());
+    let _server = if local {
+        let store = outpost_client::Store::default_path()?;
+        seed_store(&store, 1_000)?;
+        println!(
+            "==> starting Outpost, local-only (store: {})",
+            store.display()
+        );
+        None
+    } else {
+        let server = start_demo_server()?;
+        let store = crate::demo_signin::demo_store_path()?;
+        crate::demo_signin::sign_in(&store, &format!("http://{DEMO_SERVER}"))?;
+        println!(
+            "==> starting Outpost signed in to the demo server as {} (store: {})",
+            crate::demo_signin::DEMO_EMAIL,
+            store.display()
+        );
+        app.env("OUTPOST_STORE", &store);
+        Some(server)
+    };
+    run(app)
 }
 
 /// Address of the demo server `cargo xtask run` starts.
@@ -209,11 +231,19 @@ pub fn start_demo_server() -> Result<ServerGuard> {
     )
     .spawn()
     .context("starting outpost-server")?;
+    let guard = ServerGuard(Some(child));
+    // Wait until it accepts connections (the app signs in right after).
+    let start = Instant::now();
+    while std::net::TcpStream::connect(DEMO_SERVER).is_err() {
+        if start.elapsed() > std::time::Duration::from_secs(30) {
+            bail!("outpost-server did not start listening on {DEMO_SERVER}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     println!(
-        "==> server on http://{DEMO_SERVER} (workspace Demo; admin@demo.outpost / outpost-demo). \
-         Connect from Settings > Server connection."
+        "==> server on http://{DEMO_SERVER} (workspace Demo; admin@demo.outpost / outpost-demo)"
     );
-    Ok(ServerGuard(Some(child)))
+    Ok(guard)
 }
 
 /// `cargo xtask test`: runs every check, reports each, fails if any failed.

@@ -431,6 +431,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0008_INBOX_RULES,
     M0009_KNOWLEDGE_BASE,
     M0010_BULK_UNDO,
+    super::sync_apply::SYNC_MIGRATION,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -441,6 +442,9 @@ pub const COUNTS_VERSION: usize = 4;
 
 /// The first schema version with the `notified` table (migration 5).
 pub const NOTIFIED_VERSION: usize = 5;
+
+/// The first schema version with the sync tables (`sync_apply::SYNC_MIGRATION`).
+pub const SYNC_VERSION: usize = 11;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

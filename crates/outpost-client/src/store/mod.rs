@@ -165,7 +165,9 @@ impl Store {
             Some(n) => &migrations::MIGRATIONS[..n.min(migrations::MIGRATIONS.len())],
             None => migrations::MIGRATIONS,
         };
+        sync_apply::adopt_legacy_sync_schema(&conn, migrations.len())?;
         migrations::migrate(&mut conn, migrations)?;
+        sync_apply::finish_legacy_sync_schema(&mut conn)?;
         let mut ids = match options.id_seed {
             Some(seed) => IdSource::seeded(seed),
             None => IdSource::from_os(),

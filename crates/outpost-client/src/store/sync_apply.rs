@@ -16,8 +16,7 @@
 //!   pulled, provisional events the server did not keep (a field edit that
 //!   lost to a newer one becomes a `conflict` event there) are dropped.
 //!
-//! The sync tables are created on first use ([`ensure_sync_schema`]), so this
-//! module does not take a slot in the migration list.
+//! The sync tables come from a numbered migration ([`SYNC_MIGRATION`]).
 
 use super::{Store, meta_get, meta_set};
 use crate::clock::{from_ms, to_ms};
@@ -42,7 +41,19 @@ const META_LAST_SYNC: &str = "sync_last_at";
 /// provisional history events (see the migration's triggers below).
 const META_REWRITE: &str = "sync_rewrite";
 
-const SYNC_SCHEMA: &str = r#"
+/// The sync tables, as a numbered migration (see `migrations::MIGRATIONS`):
+/// - `history.synced`: 1 once the server's copy of the event was pulled;
+///   0 for a provisional event written on this device.
+/// - `sync_tickets`: the base (server copy + field stamps) of each ticket.
+/// - `sync_acked`: acknowledged mutations whose events are not pulled yet.
+/// - `sync_rejections`: changes the server refused, shown to the user.
+/// - the history append-only triggers, relaxed inside the sync engine's own
+///   transactions (the `sync_rewrite` meta key).
+///
+/// `IF NOT EXISTS` because stores written before this migration existed made
+/// the tables on first use; [`adopt_legacy_sync_schema`] handles their column.
+pub(crate) const SYNC_MIGRATION: &str = r#"
+ALTER TABLE history ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS sync_tickets (
     id          BLOB PRIMARY KEY,
     ticket_json TEXT NOT NULL,
@@ -70,32 +81,53 @@ WHEN NOT EXISTS (SELECT 1 FROM meta WHERE key = 'sync_rewrite') BEGIN
 END;
 "#;
 
-/// Creates the sync tables and the `history.synced` column if missing.
-/// Idempotent; history stays append-only for every writer but the sync engine.
-fn ensure_sync_schema(conn: &Connection) -> StoreResult<()> {
-    let done = conn
-        .prepare_cached("SELECT 1 FROM sqlite_master WHERE name = 'sync_rejections'")?
-        .exists([])?;
-    if done {
+fn has_column(conn: &Connection, table: &str, column: &str) -> StoreResult<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2")?
+        .exists([table, column])?)
+}
+
+/// Before migrating: a store from before [`SYNC_MIGRATION`] existed may
+/// already hold `history.synced` (made on first use). Rename it out of the
+/// migration's way; [`finish_legacy_sync_schema`] copies it back after.
+/// `target` is the schema version the store is about to be migrated to.
+pub(crate) fn adopt_legacy_sync_schema(conn: &Connection, target: usize) -> StoreResult<()> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let sync = super::migrations::SYNC_VERSION;
+    if target < sync || version >= sync as i64 || !has_column(conn, "history", "synced")? {
         return Ok(());
     }
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    let run = || -> StoreResult<()> {
-        let has_synced = conn
-            .prepare("SELECT 1 FROM pragma_table_info('history') WHERE name = 'synced'")?
-            .exists([])?;
-        if !has_synced {
-            conn.execute_batch("ALTER TABLE history ADD COLUMN synced INTEGER NOT NULL DEFAULT 0")?;
-        }
-        conn.execute_batch(SYNC_SCHEMA)?;
-        Ok(())
-    };
-    match run() {
-        Ok(()) => conn.execute_batch("COMMIT")?,
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            return Err(e);
-        }
+    conn.execute_batch("ALTER TABLE history RENAME COLUMN synced TO synced_legacy")?;
+    Ok(())
+}
+
+/// After migrating: carries the legacy `synced` flags over and drops the old
+/// column, in one transaction (rerun safely after a crash).
+pub(crate) fn finish_legacy_sync_schema(conn: &mut Connection) -> StoreResult<()> {
+    if !has_column(conn, "history", "synced_legacy")? || !has_column(conn, "history", "synced")? {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    meta_set(&tx, META_REWRITE, "1")?;
+    tx.execute_batch(
+        "UPDATE history SET synced = synced_legacy WHERE synced_legacy <> 0;
+         ALTER TABLE history DROP COLUMN synced_legacy;",
+    )?;
+    tx.execute("DELETE FROM meta WHERE key = ?1", [META_REWRITE])?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Refuses sync on a store opened below the sync migration (tests that pin
+/// an old schema).
+fn ensure_sync_schema(conn: &Connection) -> StoreResult<()> {
+    let version: i64 = conn
+        .prepare_cached("PRAGMA user_version")?
+        .query_row([], |r| r.get(0))?;
+    if version < super::migrations::SYNC_VERSION as i64 {
+        return Err(StoreError::Corrupt(format!(
+            "this store's schema ({version}) predates sync; open it with the current migrations"
+        )));
     }
     Ok(())
 }

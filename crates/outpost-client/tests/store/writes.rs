@@ -465,3 +465,77 @@ fn bad_input_is_a_typed_error_and_changes_nothing() {
         "unknown_agent"
     );
 }
+
+/// A store whose sync tables were made on first use, before they became a
+/// numbered migration, upgrades keeping every history event's `synced` flag.
+#[test]
+fn a_store_with_first_use_sync_tables_upgrades_to_the_sync_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("legacy.db");
+    let clock = clock();
+    let sync = migrations::SYNC_VERSION;
+    let (ticket_id, synced_events) = {
+        let mut old = Store::open_with(
+            &path,
+            StoreOptions {
+                schema_version: Some(sync - 1),
+                ..options(&clock)
+            },
+        )
+        .unwrap();
+        old.upsert_agent(&Agent {
+            id: ANA,
+            name: "Ana".into(),
+            email: "ana@x.org".into(),
+            role: Role::Agent,
+            timezone: "UTC".into(),
+        })
+        .unwrap();
+        old.set_current_agent(Some(ANA)).unwrap();
+        let id = old
+            .create_ticket(new_ticket("Legacy sync store"))
+            .unwrap()
+            .ticket
+            .id;
+        drop(old);
+        // What the first-use code used to do, then mark every event synced.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE history ADD COLUMN synced INTEGER NOT NULL DEFAULT 0;
+             CREATE TABLE sync_tickets (id BLOB PRIMARY KEY, ticket_json TEXT NOT NULL, stamps_json TEXT NOT NULL) WITHOUT ROWID;
+             CREATE TABLE sync_acked (op_id BLOB PRIMARY KEY, ticket_id BLOB) WITHOUT ROWID;
+             CREATE TABLE sync_rejections (seq INTEGER PRIMARY KEY, op_id BLOB NOT NULL, name TEXT NOT NULL,
+                 ticket_id BLOB, code TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL);
+             DROP TRIGGER IF EXISTS history_no_update;",
+        )
+        .unwrap();
+        let n = conn.execute("UPDATE history SET synced = 1", []).unwrap();
+        assert!(n > 0, "the ticket has history");
+        (id, n)
+    };
+    let store = Store::open_with(&path, options(&clock)).unwrap();
+    assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let kept: i64 = conn
+        .query_row("SELECT COUNT(*) FROM history WHERE synced = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(kept, synced_events as i64, "every synced flag survives");
+    let legacy: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('history') WHERE name = 'synced_legacy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(legacy, 0, "the renamed column is gone");
+    let err = conn
+        .execute("DELETE FROM history WHERE ticket_id = ?1", [ticket_id.0])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("append-only"),
+        "history is append-only again: {err}"
+    );
+}

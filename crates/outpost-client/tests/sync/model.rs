@@ -5,7 +5,9 @@
 //! the server's tickets, comments and (synced) history, and every comment
 //! exists exactly once.
 //!
-//! Cases: `OUTPOST_SYNC_CASES` (default [`DEFAULT_CASES`]).
+//! Cases: `OUTPOST_SYNC_CASES` (default [`DEFAULT_CASES`]; 200 cases take
+//! about 100 s on a loaded 2-core machine). `OUTPOST_SYNC_PROFILE=1` prints
+//! where each case spends its time.
 
 use super::{Device, sqlite_server};
 use chrono::Duration as Dur;
@@ -17,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 const DEVICES: usize = 3;
-const DEFAULT_CASES: u32 = 40;
+const DEFAULT_CASES: u32 = 200;
 
 #[derive(Debug, Clone)]
 enum Field {
@@ -336,14 +338,26 @@ fn apply_op(d: &Device, who: usize, op: &Op, serial: &mut u32, comments: &mut Ve
     }
 }
 
+/// `OUTPOST_SYNC_PROFILE=1`: print where each case spends its time.
+fn lap(label: &str, t: &mut std::time::Instant) {
+    if std::env::var_os("OUTPOST_SYNC_PROFILE").is_some() {
+        eprintln!("profile {label} {:.1} ms", t.elapsed().as_secs_f64() * 1e3);
+    }
+    *t = std::time::Instant::now();
+}
+
 async fn run(scenario: Scenario) {
+    let mut t = std::time::Instant::now();
     let (mut server, dir) = sqlite_server().await;
+    lap("server_start", &mut t);
     let db = dir.path().join("server.db");
     let emails = server.workspace("Model").await;
+    lap("workspace", &mut t);
     let mut devices = Vec::new();
     for (i, skew) in scenario.skew_ms.iter().enumerate() {
         devices.push(Device::login(&server, &emails[i], *skew).await);
     }
+    lap("logins", &mut t);
     let mut serial = 0;
     let mut comments: Vec<(Uuid, String)> = Vec::new();
     for round in &scenario.rounds {
@@ -352,8 +366,10 @@ async fn run(scenario: Scenario) {
                 apply_op(d, who, op, &mut serial, &mut comments);
             }
         }
+        lap("ops", &mut t);
         if round.restart {
             server.restart().await;
+            lap("restart", &mut t);
         }
         for (who, d) in devices.iter().enumerate() {
             if !round.online[who] {
@@ -364,13 +380,16 @@ async fn run(scenario: Scenario) {
             }
             sync_retrying(d).await;
         }
+        lap("round_syncs", &mut t);
     }
     for _ in 0..2 {
         for d in &devices {
             sync_retrying(d).await;
         }
     }
+    lap("final_syncs", &mut t);
     server.shutdown().await;
+    lap("shutdown", &mut t);
 
     let expected = server_state(&db);
     for (who, d) in devices.iter().enumerate() {

@@ -47,7 +47,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    async fn create() -> Result<PgDatabase> {
+    pub async fn create() -> Result<PgDatabase> {
         let name = format!("outpost_test_{}", Uuid::now_v7().simple());
         let admin = pg_admin_url();
         let n = name.clone();

@@ -7,6 +7,7 @@ mod common;
 mod ai;
 mod auth;
 mod inbox;
+mod crash;
 mod isolation;
 mod kb;
 mod sync;
