@@ -451,7 +451,11 @@ async fn two_agents_offline_and_back_through_the_real_server() {
 
     // The server comes back on the same address and database.
     let restarted = Server::start(&db_url, server.addr);
-    assert_eq!(restarted.url(), url, "the server is back on the same address");
+    assert_eq!(
+        restarted.url(),
+        url,
+        "the server is back on the same address"
+    );
     eventually(&c, 60, "back online with nothing pending", || async {
         let t = sync_text(&c).await;
         t.contains("Online") && !t.contains("pending")

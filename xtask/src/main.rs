@@ -19,8 +19,8 @@ mod bench_app;
 mod bench_insights;
 mod bench_notify;
 mod bench_reports;
-mod bundle;
 mod bench_sync;
+mod bundle;
 mod demo_signin;
 mod setup;
 

@@ -514,7 +514,10 @@ fn a_store_with_first_use_sync_tables_upgrades_to_the_sync_migration() {
         (id, n)
     };
     let store = Store::open_with(&path, options(&clock)).unwrap();
-    assert_eq!(store.schema_version().unwrap(), migrations::latest_version());
+    assert_eq!(
+        store.schema_version().unwrap(),
+        migrations::latest_version()
+    );
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let kept: i64 = conn

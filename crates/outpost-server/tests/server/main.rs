@@ -6,8 +6,8 @@ mod common;
 
 mod ai;
 mod auth;
-mod inbox;
 mod crash;
+mod inbox;
 mod isolation;
 mod kb;
 mod sync;
