@@ -126,11 +126,24 @@ pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
         "tauri:options".into(),
         serde_json::json!({ "application": app_binary() }),
     );
-    let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session with the app");
+    // tauri-driver listens before WebKitWebDriver behind it does: a session
+    // request in that window gets its connection closed. Retry those.
+    let mut attempt = 0;
+    let client = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("WebDriver session, attempt {attempt}: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("WebDriver session with the app: {e}"),
+        }
+    };
     App {
         client,
         display,
