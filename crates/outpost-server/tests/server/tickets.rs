@@ -307,7 +307,13 @@ async fn conversations_escalate_to_tickets(b: Backend) -> Result<()> {
     let t = expect(res, StatusCode::CREATED).await?;
     assert_eq!(t["title"], "Invoice wrong");
     assert_eq!(t["conversationId"], id.as_str());
-    assert_eq!(t["description"], "I was charged twice");
+    // The description is the thread, each message with its author and time.
+    let description = t["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("Zoe (") && description.contains("): I was charged twice"),
+        "{description}"
+    );
+    assert!(description.contains("Looking into it"), "{description}");
     let res = s
         .req(
             Method::POST,
