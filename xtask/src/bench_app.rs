@@ -94,7 +94,21 @@ fn startup_step(b: &mut Bench) -> Result<()> {
 /// Builds the UI (when its sources are newer than `ui/dist`: a rebuilt
 /// `dist` makes cargo relink the app) and the release app; returns the app
 /// binary.
-fn build_app() -> Result<PathBuf> {
+/// `OUTPOST_BENCH_APP=<path>`: time this app binary instead of building
+/// the release app (the suites say which build ran).
+const APP_VAR: &str = "OUTPOST_BENCH_APP";
+
+/// The release app the suites drive, built with its UI (the app embeds
+/// `ui/dist`), or the binary named by `OUTPOST_BENCH_APP`.
+pub(crate) fn build_app() -> Result<PathBuf> {
+    if let Some(app) = std::env::var_os(APP_VAR) {
+        let app = PathBuf::from(app);
+        if !app.exists() {
+            bail!("{APP_VAR}: no app at {}", app.display());
+        }
+        eprintln!("timing the app at {} ({APP_VAR})", app.display());
+        return Ok(app);
+    }
     setup::ensure_npm()?;
     let ui = crate::root().join("ui");
     let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
@@ -281,10 +295,24 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
                     vec![],
                 )
                 .await?;
+            // The IPC calls made before the first cards, slowest first
+            // (`ipc:<command>` measures from the UI's backend).
+            let ipc = c
+                .execute(
+                    "const paint = performance.getEntriesByName('board-first-paint')[0].startTime;
+                     return performance.getEntriesByType('measure')
+                         .filter((m) => m.name.startsWith('ipc:') && m.startTime < paint)
+                         .sort((a, b) => b.duration - a.duration).slice(0, 6)
+                         .map((m) => `${m.name.slice(4)} ${Math.round(m.startTime)}+${Math.round(m.duration)}`)
+                         .join(', ');",
+                    vec![],
+                )
+                .await?;
             eprintln!(
                 "launch {launch}: first cards after {ms:.0} ms ({:.0} ms to the page's start, {nav:.0} ms in the page; \
-                 response/interactive/DOMContentLoaded/load at {timing} ms)",
-                ms - nav
+                 response/interactive/DOMContentLoaded/load at {timing} ms; slowest IPC start+duration ms: {})",
+                ms - nav,
+                ipc.as_str().unwrap_or("none")
             );
             if launch == LAUNCHES {
                 repaints(b, &c).await?;

@@ -14,7 +14,6 @@
 //! them) and builds the release app (`cargo build --release -p outpost`).
 
 use crate::bench::{Bench, Figure};
-use crate::setup;
 use anyhow::{Context, Result, bail, ensure};
 use outpost_client::{FixedClock, Store, StoreOptions};
 use outpost_core::{NewTicket, Priority};
@@ -55,7 +54,7 @@ pub fn notify_suite(b: &mut Bench) -> Result<()> {
     if !want_latency && !want_cpu {
         return Ok(());
     }
-    let app = release_app()?;
+    let app = crate::bench_app::build_app()?;
     let session = Session::start()?;
     if want_latency {
         latency(b, &app, &session)?;
@@ -64,29 +63,6 @@ pub fn notify_suite(b: &mut Bench) -> Result<()> {
         idle_cpu(b, &app, &session)?;
     }
     Ok(())
-}
-
-/// `OUTPOST_BENCH_APP=<path>`: time this app binary instead of building
-/// the release app (the report line says which build ran).
-const APP_VAR: &str = "OUTPOST_BENCH_APP";
-
-/// Builds the release app (the UI first: the app embeds `ui/dist`).
-fn release_app() -> Result<PathBuf> {
-    if let Some(app) = std::env::var_os(APP_VAR) {
-        let app = PathBuf::from(app);
-        ensure!(app.exists(), "{APP_VAR}: no app at {}", app.display());
-        eprintln!("notify suite: timing the app at {}", app.display());
-        return Ok(app);
-    }
-    setup::build_ui()?;
-    setup::run(setup::cmd(
-        "cargo",
-        &["build", "--release", "-p", "outpost"],
-        &crate::root(),
-    ))?;
-    let bin = setup::target_dir().join("release/outpost");
-    ensure!(bin.exists(), "no release app at {}", bin.display());
-    Ok(bin)
 }
 
 /// Xvfb + a private session bus + dunst.
