@@ -30,6 +30,9 @@ use outpost_core::{
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
+/// Waiting conversations looked at per query by `run_waiting_rules`.
+const WAITING_PAGE: usize = 200;
+
 const CONV_COLUMNS: &str = "c.id, c.channel, c.status, c.customer_name, c.customer_contact, \
     c.subject, c.ticket_id, c.created_at, c.last_message_at";
 
@@ -741,7 +744,7 @@ impl Store {
     }
 
     /// Fires `no_agent_reply` rules on open conversations left waiting
-    /// (offline too); returns how many conversations it looked at.
+    /// (offline too); returns how many waiting conversations it looked at.
     pub fn run_waiting_rules(&mut self) -> StoreResult<usize> {
         let set = load_rules(self.conn())?;
         let Some(shortest) = set
@@ -758,25 +761,45 @@ impl Store {
         };
         let now = self.now();
         let cutoff = to_ms(now) - i64::from(shortest) * 60_000;
-        let ids: Vec<Uuid> = self
-            .conn()
-            .prepare_cached(
-                "SELECT id FROM conversations WHERE status = 'open' AND last_message_at <= ?1
-                 ORDER BY last_message_at LIMIT 500",
-            )?
-            .query_map([cutoff], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
+        // Every open conversation whose newest message is the customer's and
+        // older than the shortest wait, in pages (keyset on last message
+        // time, id): the firing keys make a second look at one cheap and
+        // harmless, and none is skipped however many wait.
+        let mut after: Option<(i64, Uuid)> = None;
         let mut n = 0;
-        for id in ids.into_iter().map(ConversationId) {
-            let messages = load_messages(self.conn(), id)?;
-            let Some(last) = rules::waiting_since(&messages).cloned() else {
-                continue;
-            };
-            n += 1;
-            let waited = (now - last.at).num_minutes().clamp(0, i64::from(u32::MAX)) as u32;
-            self.write(|ctx| {
-                run_conversation_rules(ctx, id, &Event::no_agent_reply(id, &last, waited))
-            })?;
+        loop {
+            let (at, id) = after.unwrap_or((i64::MIN, Uuid::nil()));
+            let page: Vec<(i64, Uuid)> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT c.last_message_at, c.id FROM conversations c
+                     WHERE c.status = 'open' AND c.last_message_at <= ?1
+                       AND (c.last_message_at, c.id) > (?2, ?3)
+                       AND (SELECT m.author FROM messages m WHERE m.conversation_id = c.id
+                            ORDER BY m.at DESC LIMIT 1) = 'customer'
+                     ORDER BY c.last_message_at, c.id LIMIT ?4",
+                )?
+                .query_map(
+                    rusqlite::params![cutoff, at, id, WAITING_PAGE as i64],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            after = page.last().copied();
+            for &(_, id) in &page {
+                let id = ConversationId(id);
+                let messages = load_messages(self.conn(), id)?;
+                let Some(last) = rules::waiting_since(&messages).cloned() else {
+                    continue;
+                };
+                n += 1;
+                let waited = (now - last.at).num_minutes().clamp(0, i64::from(u32::MAX)) as u32;
+                self.write(|ctx| {
+                    run_conversation_rules(ctx, id, &Event::no_agent_reply(id, &last, waited))
+                })?;
+            }
+            if page.len() < WAITING_PAGE {
+                break;
+            }
         }
         Ok(n)
     }

@@ -354,3 +354,83 @@ fn rules_arrive_by_sync() {
     f.store.apply_remote(&changes, "c1").unwrap();
     assert_eq!(f.store.rules().unwrap().rules[0].name, "Escalate outages");
 }
+
+#[test]
+fn waiting_rules_reach_every_waiting_conversation_once() {
+    let mut f = fixture();
+    let rule = Rule {
+        id: Uuid::from_u128(0x3030),
+        name: "No reply for 30 min".into(),
+        enabled: true,
+        trigger: Trigger::NoAgentReply { minutes: 30 },
+        match_mode: MatchMode::All,
+        conditions: vec![],
+        actions: vec![Action::CreateTicket {
+            priority: Priority::Normal,
+            category_id: None,
+            assignee_id: None,
+        }],
+    };
+    f.store
+        .save_rules(RuleSet {
+            rules: vec![rule],
+            updated_at: None,
+        })
+        .unwrap();
+    // More waiting conversations than the sweep once looked at (500) and
+    // than one page of it (200), plus one the
+    // agent answered and one closed: those two never wait.
+    let mut waiting = Vec::new();
+    for i in 0..520 {
+        let t = f
+            .store
+            .log_conversation(&call(&format!("Question {i}"), "hello?"))
+            .unwrap();
+        waiting.push(t.conversation.id);
+    }
+    let answered = f.store.log_conversation(&call("Answered", "hi")).unwrap();
+    f.store
+        .add_conversation_message(answered.conversation.id, MessageAuthor::Agent, "On it")
+        .unwrap();
+    let closed = f.store.log_conversation(&call("Closed", "hi")).unwrap();
+    f.store
+        .set_conversation_status(closed.conversation.id, ConversationStatus::Closed)
+        .unwrap();
+
+    f.clock.advance(Duration::minutes(29));
+    f.store.run_waiting_rules().unwrap();
+    assert!(
+        walk(&f.store, &TicketQuery::default(), 500).is_empty(),
+        "nobody has waited 30 minutes yet"
+    );
+
+    f.clock.advance(Duration::minutes(2));
+    assert_eq!(f.store.run_waiting_rules().unwrap(), 520);
+    let tickets = walk(&f.store, &TicketQuery::default(), 500);
+    assert_eq!(tickets.len(), 520, "one ticket per waiting conversation");
+    for id in &waiting {
+        let thread = f.store.conversation_thread(*id).unwrap();
+        assert_eq!(
+            thread.conversation.ticket_id,
+            Some(rules::escalation_ticket_id(*id)),
+            "every waiting conversation got its linked ticket"
+        );
+    }
+    for id in [answered.conversation.id, closed.conversation.id] {
+        assert!(
+            f.store
+                .conversation_thread(id)
+                .unwrap()
+                .conversation
+                .ticket_id
+                .is_none()
+        );
+    }
+
+    // The next sweeps change nothing.
+    let outbox = f.store.outbox_len().unwrap();
+    f.clock.advance(Duration::minutes(1));
+    f.store.run_waiting_rules().unwrap();
+    assert_eq!(f.store.outbox_len().unwrap(), outbox);
+    assert_eq!(walk(&f.store, &TicketQuery::default(), 500).len(), 520);
+}
