@@ -658,3 +658,6 @@ mod model;
 
 #[path = "sync/inbox.rs"]
 mod inbox;
+
+#[path = "sync/summary.rs"]
+mod summary;
