@@ -260,3 +260,125 @@ pub async fn go_to(c: &Client, label: &str) {
     .await
     .unwrap_or_else(|e| panic!("clicking {label}: {e}"));
 }
+
+/// Starts a private Xvfb on a display number it picks itself (`-displayfd`):
+/// no race with other tests or test binaries starting displays at the same
+/// time (checking for a free number first, then starting, can hand two tests
+/// the same display, and the first to finish takes it away from the other).
+pub fn own_display() -> (String, Guard) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1440x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb must be installed (cargo xtask test installs it)");
+    let stdout = child.stdout.take().expect("Xvfb's stdout");
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("Xvfb prints its display number");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
+    (format!(":{n}"), guard)
+}
+
+/// Starts a private D-Bus session bus (as `dbus-run-session` does); returns
+/// its address and the daemon.
+pub fn session_bus() -> (String, Guard) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon must be installed");
+    let stdout = child.stdout.take().expect("dbus-daemon's stdout");
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dbus-daemon prints its address");
+    assert!(!line.trim().is_empty(), "dbus-daemon did not start");
+    (line.trim().to_owned(), guard)
+}
+
+/// [`launch_with_env`] on a display the caller started (see [`own_display`]),
+/// without starting another one. `DISPLAY` is set to `display` for
+/// tauri-driver and the app; `NO_AT_BRIDGE` keeps GTK from looking for an
+/// accessibility bus on a private session bus.
+pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> App {
+    let profile = store.parent().expect("store in a folder").join("profile");
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new("tauri-driver")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("OUTPOST_STORE", store)
+        .env("XDG_DATA_HOME", profile.join("data"))
+        .env("XDG_CONFIG_HOME", profile.join("config"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
+        .env("NO_AT_BRIDGE", "1")
+        .envs(env.iter().copied())
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver must be installed (cargo xtask test installs it)");
+    let driver = Guard(driver);
+    wait_port(port);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let mut attempt = 0;
+    let client = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("WebDriver session, attempt {attempt}: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("WebDriver session with the app: {e}"),
+        }
+    };
+    App {
+        client,
+        display: display.to_owned(),
+        _driver: driver,
+        _xvfb: None,
+    }
+}
+
+/// Saves a picture of the whole virtual screen `display` (what a person
+/// would see, window decorations and all) to `artifacts/<name>.png`.
+pub fn screen_shot(display: &str, name: &str) {
+    let shot = artifacts().join(format!("{name}.png"));
+    let status = Command::new("import")
+        .args(["-display", display, "-window", "root"])
+        .arg(&shot)
+        .status()
+        .expect("ImageMagick import must be installed");
+    assert!(status.success(), "import -window root failed");
+}
