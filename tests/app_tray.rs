@@ -368,12 +368,8 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
     }
     let (display, _xvfb) = own_display();
     let (bus, _bus) = session_bus();
-    let app = launch_on(
-        &display,
-        &store_path,
-        &[("DBUS_SESSION_BUS_ADDRESS", &bus)],
-    )
-    .await;
+    let (app, _processes) =
+        launch_on(&display, &store_path, &[("DBUS_SESSION_BUS_ADDRESS", &bus)]).await;
     let c = &app.client;
 
     let (dest, label) = tray_item(&bus, Some("1 overdue, 1 at risk")).await;
@@ -394,10 +390,16 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
 
     // Clicking a ticket in the menu opens it in the window.
     eventually(c, 30, "the board", || async {
-        c.find(Locator::Css("[data-testid=ticket-card]")).await.is_ok()
+        c.find(Locator::Css("[data-testid=ticket-card]"))
+            .await
+            .is_ok()
     })
     .await;
-    assert_eq!(detail_text(c).await, "", "no ticket is open before the click");
+    assert_eq!(
+        detail_text(c).await,
+        "",
+        "no ticket is open before the click"
+    );
     click_menu(&bus, &dest, "TKT-003 · at risk · Printer offline in Lyon");
     eventually(c, 15, "the detail panel shows TKT-003", || async {
         let t = detail_text(c).await;
@@ -463,18 +465,16 @@ async fn closing_the_window_keeps_the_app_in_the_tray_only_when_set() {
     }
     let (display, _xvfb) = own_display();
     let (bus, _bus) = session_bus();
-    let app = launch_on(
-        &display,
-        &store_path,
-        &[("DBUS_SESSION_BUS_ADDRESS", &bus)],
-    )
-    .await;
+    let (app, _processes) =
+        launch_on(&display, &store_path, &[("DBUS_SESSION_BUS_ADDRESS", &bus)]).await;
     let c = &app.client;
     let (dest, label) = tray_item(&bus, None).await;
     assert_eq!(label, "No tickets at risk");
     let pid = connection_pid(&bus, &dest);
     eventually(c, 30, "the board", || async {
-        c.find(Locator::Css("[data-testid=ticket-card]")).await.is_ok()
+        c.find(Locator::Css("[data-testid=ticket-card]"))
+            .await
+            .is_ok()
     })
     .await;
     let win = app_window(&display);

@@ -314,15 +314,36 @@ pub fn session_bus() -> (String, Guard) {
     (line.trim().to_owned(), guard)
 }
 
+/// Kills a whole process group when dropped: tauri-driver started in its own
+/// group, with the WebKitWebDriver it starts, the app and WebKit's helper
+/// processes. Killing tauri-driver alone leaves WebKitWebDriver (and, after
+/// a failed test, the app) running, holding the test's stdout and stderr
+/// open, so `cargo test | tee log` never ends.
+pub struct GroupGuard(pub u32);
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
 /// [`launch_with_env`] on a display the caller started (see [`own_display`]),
-/// without starting another one. `DISPLAY` is set to `display` for
+/// without starting another one, with everything it starts in one process
+/// group that the returned guard kills. `DISPLAY` is set to `display` for
 /// tauri-driver and the app; `NO_AT_BRIDGE` keeps GTK from looking for an
-/// accessibility bus on a private session bus.
-pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> App {
+/// accessibility bus on a private session bus; WebKit's DMA-BUF renderer is
+/// off because under Xvfb (no GPU) it leaves the X window showing its first
+/// frame, so a screenshot of the screen would not show the app as it is.
+pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> (App, GroupGuard) {
+    use std::os::unix::process::CommandExt;
     let profile = store.parent().expect("store in a folder").join("profile");
     let port = free_port();
     let native_port = free_port();
     let driver = Command::new("tauri-driver")
+        .process_group(0)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .args([
             "--port",
             &port.to_string(),
@@ -340,6 +361,7 @@ pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> App
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tauri-driver must be installed (cargo xtask test installs it)");
+    let group = GroupGuard(driver.id());
     let driver = Guard(driver);
     wait_port(port);
     let mut caps = serde_json::Map::new();
@@ -363,12 +385,13 @@ pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> App
             Err(e) => panic!("WebDriver session with the app: {e}"),
         }
     };
-    App {
+    let app = App {
         client,
         display: display.to_owned(),
         _driver: driver,
         _xvfb: None,
-    }
+    };
+    (app, group)
 }
 
 /// Saves a picture of the whole virtual screen `display` (what a person
