@@ -3,9 +3,10 @@
 //! ticket assigned to the signed-in agent that becomes at risk a few seconds
 //! after launch; dunst must receive exactly one notification, not early and
 //! at most a few seconds late, with the expected text; invoking its default
-//! action (`dunstctl action 0`, as a click does) brings the app forward with
-//! that ticket open in the detail panel. Without any D-Bus session the app
-//! still runs and says once that notifications are unavailable.
+//! action (`dunstctl action 0`, as a click does) while the window is closed
+//! to the tray brings the window back with that ticket open in the detail
+//! panel. Without any D-Bus session the app still runs and says once that
+//! notifications are unavailable.
 //!
 //! Needs `dbus-daemon`, `dunst`/`dunstctl`, `Xvfb`, `tauri-driver` and
 //! ImageMagick's `import` (all installed by `cargo xtask test`).
@@ -13,9 +14,11 @@
 mod common;
 
 use chrono::{Duration as Dur, Utc};
-use common::{Guard, eventually, launch_on, own_display, session_bus};
+use common::{
+    Guard, app_window, eventually, launch_on, own_display, request_close, session_bus, viewable,
+};
 use fantoccini::{Client, Locator};
-use outpost_client::{FixedClock, Store, StoreOptions};
+use outpost_client::{FixedClock, NotificationPrefs, Store, StoreOptions};
 use outpost_core::{NewTicket, Priority};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -80,6 +83,14 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
                 assignee_id: Some(me),
                 requester: "lyon@example.com".into(),
                 conversation_id: None,
+            })
+            .unwrap();
+        // Closing the window keeps the app in the tray (checked below: the
+        // click brings the window back).
+        store
+            .set_notification_prefs(&NotificationPrefs {
+                keep_in_tray: true,
+                ..NotificationPrefs::default()
             })
             .unwrap();
         // Another ticket of mine, on track for hours: never notified.
@@ -168,7 +179,23 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
         "",
         "no ticket is open before the click"
     );
+    // The agent closed the window; the app waits in the tray.
+    let win = app_window(&display);
+    request_close(&display, win);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while viewable(&display, win) {
+        assert!(Instant::now() < deadline, "the window is still shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     dunstctl(&bus, &display, &["action", "0"]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !viewable(&display, win) {
+        assert!(
+            Instant::now() < deadline,
+            "the click did not bring the window back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     eventually(
         c,
         15,

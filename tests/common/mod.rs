@@ -405,3 +405,93 @@ pub fn screen_shot(display: &str, name: &str) {
         .expect("ImageMagick import must be installed");
     assert!(status.success(), "import -window root failed");
 }
+
+/// The app's top-level X window (titled "Outpost").
+pub fn app_window(display: &str) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", "^Outpost$"])
+            .env("DISPLAY", display)
+            .output()
+            .expect("xdotool must be installed");
+        let ids: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        // GTK also names its hidden client-leader window; the top level is
+        // the one that is mapped.
+        if let Some(id) = ids.iter().copied().find(|&w| viewable(display, w)) {
+            return id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no visible window titled Outpost: {ids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Whether X window `win` is mapped and viewable.
+pub fn viewable(display: &str, win: u32) -> bool {
+    let out = Command::new("xwininfo")
+        .args(["-id", &win.to_string()])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xwininfo must be installed");
+    String::from_utf8_lossy(&out.stdout).contains("Map State: IsViewable")
+}
+
+/// Asks window `win` to close the way a window manager's close button does:
+/// a `WM_PROTOCOLS` / `WM_DELETE_WINDOW` client message (xdotool can only
+/// destroy or kill). Spoken in the X11 wire protocol over the display's
+/// socket, so no unsafe bindings are needed.
+pub fn request_close(display: &str, win: u32) {
+    let n = display.trim_start_matches(':');
+    let n = n.split('.').next().unwrap_or(n);
+    use std::io::{Read, Write};
+    let mut x = std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{n}"))
+        .expect("the X display's socket");
+    // Connection setup, little endian, no authorization (Xvfb's default).
+    x.write_all(&[b'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        .unwrap();
+    let mut head = [0u8; 8];
+    x.read_exact(&mut head).unwrap();
+    assert_eq!(head[0], 1, "the X server refused the connection");
+    let mut rest = vec![0u8; usize::from(u16::from_le_bytes([head[6], head[7]])) * 4];
+    x.read_exact(&mut rest).unwrap();
+    let mut intern = |name: &str| -> u32 {
+        let pad = (4 - name.len() % 4) % 4;
+        let words = u16::try_from(2 + (name.len() + pad) / 4).unwrap();
+        let mut req = vec![16u8, 0];
+        req.extend_from_slice(&words.to_le_bytes());
+        req.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+        req.extend_from_slice(&[0, 0]);
+        req.extend_from_slice(name.as_bytes());
+        req.extend(std::iter::repeat_n(0u8, pad));
+        x.write_all(&req).unwrap();
+        let mut reply = [0u8; 32];
+        x.read_exact(&mut reply).unwrap();
+        assert_eq!(reply[0], 1, "InternAtom {name} failed: {reply:?}");
+        u32::from_le_bytes(reply[8..12].try_into().unwrap())
+    };
+    let protocols = intern("WM_PROTOCOLS");
+    let delete = intern("WM_DELETE_WINDOW");
+    // SendEvent(propagate false, destination win, no mask) of a
+    // ClientMessage(format 32, win, WM_PROTOCOLS, [WM_DELETE_WINDOW, CurrentTime]).
+    let mut req = vec![25u8, 0, 11, 0];
+    req.extend_from_slice(&win.to_le_bytes());
+    req.extend_from_slice(&0u32.to_le_bytes());
+    let mut event = vec![33u8, 32, 0, 0];
+    event.extend_from_slice(&win.to_le_bytes());
+    event.extend_from_slice(&protocols.to_le_bytes());
+    event.extend_from_slice(&delete.to_le_bytes());
+    event.resize(32, 0);
+    req.extend_from_slice(&event);
+    x.write_all(&req).unwrap();
+    // A round trip (GetInputFocus) so the event was handled, or its error seen.
+    x.write_all(&[43, 0, 1, 0]).unwrap();
+    let mut reply = [0u8; 32];
+    x.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[0], 1, "SendEvent failed: {reply:?}");
+}
