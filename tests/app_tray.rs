@@ -1,40 +1,34 @@
-//! The real app's tray icon, read from the session bus the way a tray host
-//! (GNOME Shell's AppIndicator extension, KDE, waybar...) reads it: the
+//! The real app's tray icon, read and used over the session bus the way a
+//! tray host (GNOME Shell's AppIndicator extension, KDE, waybar...) does: the
 //! StatusNotifierItem that libayatana-appindicator exports, its label (the
 //! at-risk / overdue count) and its dbusmenu (the most urgent tickets, then
-//! "Show Outpost" and "Quit"), then the Notifications settings in the real
-//! window (keep in tray saved to the store).
+//! "Show Outpost" and "Quit"); clicking a ticket there (the dbusmenu `Event`
+//! a host sends) opens it in the window. Then "keep in tray": with the
+//! setting on, closing the window (WM_DELETE_WINDOW, what a window manager's
+//! close button sends) only hides it, the process and the tray icon stay,
+//! and "Show Outpost" brings it back; with the setting off, closing quits.
 //!
-//! Needs dbus-daemon, dbus-send, Xvfb and tauri-driver (`cargo xtask test`).
+//! Needs dbus-daemon, dbus-send, Xvfb, xdotool, xwininfo, ImageMagick's
+//! import and tauri-driver (`cargo xtask test`).
 
 mod common;
 
 use chrono::{Duration as Dur, Utc};
-use common::{Guard, display, eventually, launch_with_env};
-use fantoccini::Locator;
-use outpost_client::{FixedClock, Store, StoreOptions};
+use common::{
+    app_window, eventually, launch_on, own_display, request_close, session_bus, viewable,
+};
+use fantoccini::{Client, Locator};
+use outpost_client::{FixedClock, NotificationPrefs, Store, StoreOptions};
 use outpost_core::{NewTicket, Priority};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The object path libayatana-appindicator gives the tray icon "main".
 const ITEM_PATH: &str = "/org/ayatana/NotificationItem/tray_icon_tray_app_main";
 
-fn session_bus() -> (String, Guard) {
-    let mut child = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dbus-daemon must be installed");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (line.trim().to_owned(), Guard(child))
-}
+/// One app at a time (two WebKits starting at once on two cores is slow).
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 fn dbus_send(bus: &str, args: &[&str]) -> String {
     let out = Command::new("dbus-send")
@@ -87,6 +81,39 @@ fn first_string(out: &str) -> Option<String> {
     })
 }
 
+/// The tray item on the bus: the connection exporting it and its label,
+/// once the label is `want` (any label when `None`).
+async fn tray_item(bus: &str, want: Option<&str>) -> (String, String) {
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let found = connections(bus).into_iter().find_map(|d| {
+            let label = first_string(&item_property(bus, &d, "XAyatanaLabel"))?;
+            Some((d, label))
+        });
+        match found {
+            Some((d, l)) if want.is_none_or(|w| w == l) => return (d, l),
+            other => {
+                assert!(
+                    Instant::now() < deadline,
+                    "no tray item labelled {want:?} on the bus: {other:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
+/// The object path of the item's dbusmenu.
+fn menu_path(bus: &str, dest: &str) -> String {
+    let out = item_property(bus, dest, "Menu");
+    out.lines()
+        .find_map(|l| {
+            let i = l.find("object path \"")?;
+            l[i + 13..].strip_suffix('"').map(str::to_owned)
+        })
+        .unwrap_or_else(|| panic!("the item has a menu: {out}"))
+}
+
 /// The menu as (item id, label) pairs, from the dbusmenu layout.
 fn menu_items(bus: &str, dest: &str, menu_path: &str) -> Vec<(i32, String)> {
     let out = dbus_send(
@@ -118,9 +145,116 @@ fn menu_items(bus: &str, dest: &str, menu_path: &str) -> Vec<(i32, String)> {
     items
 }
 
+/// Clicks the menu entry labelled `label`, as a tray host does: the
+/// dbusmenu `Event(id, "clicked", data, timestamp)` call; the error when
+/// it did not answer.
+fn click_menu(bus: &str, dest: &str, label: &str) -> Result<(), String> {
+    let path = menu_path(bus, dest);
+    let items = menu_items(bus, dest, &path);
+    let id = items
+        .iter()
+        .find(|(_, l)| l == label)
+        .unwrap_or_else(|| panic!("no menu entry {label:?} in {items:?}"))
+        .0;
+    let out = Command::new("dbus-send")
+        .arg(format!("--bus={bus}"))
+        .arg("--print-reply")
+        .arg("--reply-timeout=5000")
+        .arg(format!("--dest={dest}"))
+        .arg(&path)
+        .arg("com.canonical.dbusmenu.Event")
+        .arg(format!("int32:{id}"))
+        .arg("string:clicked")
+        .arg("variant:int32:0")
+        .arg("uint32:0")
+        .output()
+        .expect("dbus-send must be installed");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "dbusmenu Event on {label:?} (id {id}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+/// The process id behind bus connection `dest`.
+fn connection_pid(bus: &str, dest: &str) -> u32 {
+    let out = dbus_send(
+        bus,
+        &[
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.GetConnectionUnixProcessID",
+            &format!("string:{dest}"),
+        ],
+    );
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("uint32 ")?.parse().ok())
+        .unwrap_or_else(|| panic!("pid of {dest}: {out}"))
+}
+
+/// Whether process `pid` runs (exists and is not a zombie).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        // "pid (comm) S ...": the state follows the last ')'.
+        s.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
+/// Clicks the element at `xpath`.
+async fn click(c: &Client, xpath: &str) {
+    c.find(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("clicking {xpath}: {e}"));
+}
+
+/// Opens Settings > Notifications, sets "keep in tray" to `on`, saves.
+async fn set_keep_in_tray(c: &Client, on: bool) {
+    click(c, "//nav//button[normalize-space()='Settings']").await;
+    click(
+        c,
+        "//nav[@aria-label='Settings sections']//button[normalize-space()='Notifications']",
+    )
+    .await;
+    eventually(c, 10, "the notification settings", || async {
+        c.find(Locator::Css("#pref-keepInTray")).await.is_ok()
+    })
+    .await;
+    let checkbox = c.find(Locator::Css("#pref-keepInTray")).await.unwrap();
+    if checkbox.is_selected().await.unwrap() != on {
+        checkbox.click().await.unwrap();
+    }
+    click(c, "//button[normalize-space()='Save']").await;
+    eventually(c, 10, "the settings are saved", || async {
+        match c.find(Locator::Css(".saved-note")).await {
+            Ok(n) => n
+                .text()
+                .await
+                .is_ok_and(|t| t == "Notification settings saved."),
+            Err(_) => false,
+        }
+    })
+    .await;
+}
+
+/// The detail panel's text, or "" when no ticket is open.
+async fn detail_text(c: &Client) -> String {
+    match c.find(Locator::Css("[data-testid=detail-panel]")).await {
+        Ok(panel) => panel.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "not yet run green in the merged tree (session 2); rerun before un-ignoring"]
 async fn the_tray_lists_urgent_tickets_and_opens_them() {
+    let _one = SERIAL.lock().await;
     let tmp = tempfile::tempdir().unwrap();
     let store_path = tmp.path().join("outpost.db");
     {
@@ -148,43 +282,15 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
         clock.set(Utc::now() - Dur::minutes(20));
         create("Printer offline in Lyon", Priority::Urgent, Some(me));
     }
-    let (display, _xvfb) = display();
+    let (display, _xvfb) = own_display();
     let (bus, _bus) = session_bus();
-    let app = launch_with_env(
-        &store_path,
-        &[("DBUS_SESSION_BUS_ADDRESS", &bus), ("DISPLAY", &display)],
-    )
-    .await;
+    let (app, _processes) =
+        launch_on(&display, &store_path, &[("DBUS_SESSION_BUS_ADDRESS", &bus)]).await;
     let c = &app.client;
 
-    // Find the connection exporting the tray item, and its label.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let (dest, label) = loop {
-        let found = connections(&bus).into_iter().find_map(|d| {
-            let label = first_string(&item_property(&bus, &d, "XAyatanaLabel"))?;
-            Some((d, label))
-        });
-        match found {
-            Some((d, l)) if l == "1 overdue, 1 at risk" => break (d, l),
-            other => {
-                assert!(
-                    Instant::now() < deadline,
-                    "no tray item with the expected label on the bus: {other:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(250)).await;
-            }
-        }
-    };
+    let (dest, label) = tray_item(&bus, Some("1 overdue, 1 at risk")).await;
     assert_eq!(label, "1 overdue, 1 at risk");
-    let menu_out = item_property(&bus, &dest, "Menu");
-    let menu_path = menu_out
-        .lines()
-        .find_map(|l| {
-            let i = l.find("object path \"")?;
-            l[i + 13..].strip_suffix('"').map(str::to_owned)
-        })
-        .unwrap_or_else(|| panic!("the item has a menu: {menu_out}"));
-    let items = menu_items(&bus, &dest, &menu_path);
+    let items = menu_items(&bus, &dest, &menu_path(&bus, &dest));
     let labels: Vec<&str> = items.iter().map(|(_, l)| l.as_str()).collect();
     assert_eq!(
         labels,
@@ -198,51 +304,151 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
         "{items:?}"
     );
 
-    // Not asserted yet: a dbusmenu "clicked" Event sent with dbus-send to a
-    // ticket item did not open the ticket in this harness (issue 6 note), so
-    // opening from the tray menu is still unverified here.
+    // Clicking a ticket in the menu opens it in the window.
+    eventually(c, 30, "the board", || async {
+        c.find(Locator::Css("[data-testid=ticket-card]"))
+            .await
+            .is_ok()
+    })
+    .await;
+    assert_eq!(
+        detail_text(c).await,
+        "",
+        "no ticket is open before the click"
+    );
+    click_menu(&bus, &dest, "TKT-003 · at risk · Printer offline in Lyon").unwrap();
+    eventually(c, 15, "the detail panel shows TKT-003", || async {
+        let t = detail_text(c).await;
+        t.contains("TKT-003") && t.contains("Printer offline in Lyon")
+    })
+    .await;
+    click_menu(&bus, &dest, "TKT-001 · overdue · Server room flooded").unwrap();
+    eventually(c, 15, "the detail panel shows TKT-001", || async {
+        let t = detail_text(c).await;
+        t.contains("TKT-001") && t.contains("Server room flooded")
+    })
+    .await;
+    common::screen_shot(&display, "tray-opened-ticket");
 
     // Settings > Notifications in the real window: keep in tray, saved.
-    let click = |xpath: &'static str| async move {
-        c.find(Locator::XPath(xpath))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-    };
-    click("//nav//button[normalize-space()='Settings']").await;
-    click("//nav[@aria-label='Settings sections']//button[normalize-space()='Notifications']")
-        .await;
-    eventually(c, 10, "the notification settings", || async {
-        c.find(Locator::Css("#pref-keepInTray")).await.is_ok()
-    })
-    .await;
-    click("//*[@id='pref-keepInTray']").await;
-    click("//button[normalize-space()='Save']").await;
-    eventually(c, 10, "the settings are saved", || async {
-        match c.find(Locator::Css(".saved-note")).await {
-            Ok(n) => n
-                .text()
-                .await
-                .is_ok_and(|t| t == "Notification settings saved."),
-            Err(_) => false,
-        }
-    })
-    .await;
-    // The whole virtual screen, as a person would see it.
-    let shot = common::artifacts().join("settings-notifications-window.png");
-    let status = Command::new("import")
-        .args(["-display", &display, "-window", "root"])
-        .arg(&shot)
-        .status()
-        .expect("ImageMagick import must be installed");
-    assert!(status.success(), "import -window root failed");
-    let _ = app.client.close().await;
+    set_keep_in_tray(c, true).await;
+    common::screen_shot(&display, "settings-notifications-window");
     let saved = Store::open(&store_path)
         .unwrap()
         .notification_prefs()
         .unwrap();
     assert!(saved.keep_in_tray, "the setting is in the store");
     assert!(saved.my_tickets, "the others kept their values");
+
+    // "Quit" in the tray menu ends the app.
+    let pid = connection_pid(&bus, &dest);
+    assert!(running(pid));
+    // The app may be gone before its answer is on the bus.
+    if let Err(e) = click_menu(&bus, &dest, "Quit") {
+        assert!(e.contains("NoReply"), "{e}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while running(pid) {
+        assert!(Instant::now() < deadline, "the app still runs after Quit");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The app is gone: do not wait long on a session whose window is gone.
+    let _ = tokio::time::timeout(Duration::from_secs(10), app.client.close()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_window_keeps_the_app_in_the_tray_only_when_set() {
+    let _one = SERIAL.lock().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let store_path = tmp.path().join("outpost.db");
+    {
+        let mut store = Store::open(&store_path).unwrap();
+        let me = store.ensure_local_session().unwrap().agent.id;
+        store
+            .create_ticket(NewTicket {
+                title: "Badge reader at the door".into(),
+                description: String::new(),
+                priority: Priority::High,
+                category_id: None,
+                assignee_id: Some(me),
+                requester: "desk@example.com".into(),
+                conversation_id: None,
+            })
+            .unwrap();
+        store
+            .set_notification_prefs(&NotificationPrefs {
+                keep_in_tray: true,
+                ..NotificationPrefs::default()
+            })
+            .unwrap();
+    }
+    let (display, _xvfb) = own_display();
+    let (bus, _bus) = session_bus();
+    let (app, _processes) =
+        launch_on(&display, &store_path, &[("DBUS_SESSION_BUS_ADDRESS", &bus)]).await;
+    let c = &app.client;
+    let (dest, label) = tray_item(&bus, None).await;
+    assert_eq!(label, "No tickets at risk");
+    let pid = connection_pid(&bus, &dest);
+    eventually(c, 30, "the board", || async {
+        c.find(Locator::Css("[data-testid=ticket-card]"))
+            .await
+            .is_ok()
+    })
+    .await;
+    let win = app_window(&display);
+
+    // Setting on: closing hides the window; the process and the icon stay.
+    request_close(&display, win);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while viewable(&display, win) {
+        assert!(Instant::now() < deadline, "the window is still shown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(running(pid), "the app keeps running in the tray");
+    assert!(!viewable(&display, win), "the window stays hidden");
+    assert_eq!(
+        first_string(&item_property(&bus, &dest, "XAyatanaLabel")).as_deref(),
+        Some("No tickets at risk"),
+        "the tray icon stays"
+    );
+    common::screen_shot(&display, "tray-window-hidden");
+
+    // "Show Outpost" brings the same window back, still working.
+    click_menu(&bus, &dest, "Show Outpost").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !viewable(&display, win) {
+        assert!(Instant::now() < deadline, "Show Outpost did not show it");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Css("[data-testid=ticket-card]"))
+        .await
+        .expect("the board is still there")
+        .click()
+        .await
+        .unwrap();
+    eventually(c, 10, "the detail panel", || async {
+        detail_text(c).await.contains("Badge reader at the door")
+    })
+    .await;
+    common::screen_shot(&display, "tray-window-shown-again");
+
+    // Setting off: closing the window quits the app.
+    set_keep_in_tray(c, false).await;
+    request_close(&display, win);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while running(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "the app still runs after its window was closed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !connections(&bus).contains(&dest),
+        "the tray icon left the bus with the app"
+    );
+    // The app is gone: do not wait long on a session whose window is gone.
+    let _ = tokio::time::timeout(Duration::from_secs(10), app.client.close()).await;
 }

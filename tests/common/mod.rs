@@ -260,3 +260,238 @@ pub async fn go_to(c: &Client, label: &str) {
     .await
     .unwrap_or_else(|e| panic!("clicking {label}: {e}"));
 }
+
+/// Starts a private Xvfb on a display number it picks itself (`-displayfd`):
+/// no race with other tests or test binaries starting displays at the same
+/// time (checking for a free number first, then starting, can hand two tests
+/// the same display, and the first to finish takes it away from the other).
+pub fn own_display() -> (String, Guard) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("Xvfb")
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1440x900x24",
+            "-nolisten",
+            "tcp",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb must be installed (cargo xtask test installs it)");
+    let stdout = child.stdout.take().expect("Xvfb's stdout");
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("Xvfb prints its display number");
+    let n: u32 = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("Xvfb did not start: {line:?}"));
+    (format!(":{n}"), guard)
+}
+
+/// Starts a private D-Bus session bus (as `dbus-run-session` does); returns
+/// its address and the daemon.
+pub fn session_bus() -> (String, Guard) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon must be installed");
+    let stdout = child.stdout.take().expect("dbus-daemon's stdout");
+    let guard = Guard(child);
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("dbus-daemon prints its address");
+    assert!(!line.trim().is_empty(), "dbus-daemon did not start");
+    (line.trim().to_owned(), guard)
+}
+
+/// Kills a whole process group when dropped: tauri-driver started in its own
+/// group, with the WebKitWebDriver it starts, the app and WebKit's helper
+/// processes. Killing tauri-driver alone leaves WebKitWebDriver (and, after
+/// a failed test, the app) running, holding the test's stdout and stderr
+/// open, so `cargo test | tee log` never ends.
+pub struct GroupGuard(pub u32);
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0)])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// [`launch_with_env`] on a display the caller started (see [`own_display`]),
+/// without starting another one, with everything it starts in one process
+/// group that the returned guard kills. `DISPLAY` is set to `display` for
+/// tauri-driver and the app; `NO_AT_BRIDGE` keeps GTK from looking for an
+/// accessibility bus on a private session bus; WebKit's DMA-BUF renderer is
+/// off because under Xvfb (no GPU) it leaves the X window showing its first
+/// frame, so a screenshot of the screen would not show the app as it is.
+pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> (App, GroupGuard) {
+    use std::os::unix::process::CommandExt;
+    let profile = store.parent().expect("store in a folder").join("profile");
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new("tauri-driver")
+        .process_group(0)
+        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("OUTPOST_STORE", store)
+        .env("XDG_DATA_HOME", profile.join("data"))
+        .env("XDG_CONFIG_HOME", profile.join("config"))
+        .env("XDG_CACHE_HOME", profile.join("cache"))
+        .env("NO_AT_BRIDGE", "1")
+        .envs(env.iter().copied())
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tauri-driver must be installed (cargo xtask test installs it)");
+    let group = GroupGuard(driver.id());
+    let driver = Guard(driver);
+    wait_port(port);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app_binary() }),
+    );
+    let mut attempt = 0;
+    let client = loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("WebDriver session, attempt {attempt}: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => panic!("WebDriver session with the app: {e}"),
+        }
+    };
+    let app = App {
+        client,
+        display: display.to_owned(),
+        _driver: driver,
+        _xvfb: None,
+    };
+    (app, group)
+}
+
+/// Saves a picture of the whole virtual screen `display` (what a person
+/// would see, window decorations and all) to `artifacts/<name>.png`.
+pub fn screen_shot(display: &str, name: &str) {
+    let shot = artifacts().join(format!("{name}.png"));
+    let status = Command::new("import")
+        .args(["-display", display, "-window", "root"])
+        .arg(&shot)
+        .status()
+        .expect("ImageMagick import must be installed");
+    assert!(status.success(), "import -window root failed");
+}
+
+/// The app's top-level X window (titled "Outpost").
+pub fn app_window(display: &str) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--name", "^Outpost$"])
+            .env("DISPLAY", display)
+            .output()
+            .expect("xdotool must be installed");
+        let ids: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect();
+        // GTK also names its hidden client-leader window; the top level is
+        // the one that is mapped.
+        if let Some(id) = ids.iter().copied().find(|&w| viewable(display, w)) {
+            return id;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no visible window titled Outpost: {ids:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Whether X window `win` is mapped and viewable.
+pub fn viewable(display: &str, win: u32) -> bool {
+    let out = Command::new("xwininfo")
+        .args(["-id", &win.to_string()])
+        .env("DISPLAY", display)
+        .output()
+        .expect("xwininfo must be installed");
+    String::from_utf8_lossy(&out.stdout).contains("Map State: IsViewable")
+}
+
+/// Asks window `win` to close the way a window manager's close button does:
+/// a `WM_PROTOCOLS` / `WM_DELETE_WINDOW` client message (xdotool can only
+/// destroy or kill). Spoken in the X11 wire protocol over the display's
+/// socket, so no unsafe bindings are needed.
+pub fn request_close(display: &str, win: u32) {
+    let n = display.trim_start_matches(':');
+    let n = n.split('.').next().unwrap_or(n);
+    use std::io::{Read, Write};
+    let mut x = std::os::unix::net::UnixStream::connect(format!("/tmp/.X11-unix/X{n}"))
+        .expect("the X display's socket");
+    // Connection setup, little endian, no authorization (Xvfb's default).
+    x.write_all(&[b'l', 0, 11, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        .unwrap();
+    let mut head = [0u8; 8];
+    x.read_exact(&mut head).unwrap();
+    assert_eq!(head[0], 1, "the X server refused the connection");
+    let mut rest = vec![0u8; usize::from(u16::from_le_bytes([head[6], head[7]])) * 4];
+    x.read_exact(&mut rest).unwrap();
+    let mut intern = |name: &str| -> u32 {
+        let pad = (4 - name.len() % 4) % 4;
+        let words = u16::try_from(2 + (name.len() + pad) / 4).unwrap();
+        let mut req = vec![16u8, 0];
+        req.extend_from_slice(&words.to_le_bytes());
+        req.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+        req.extend_from_slice(&[0, 0]);
+        req.extend_from_slice(name.as_bytes());
+        req.extend(std::iter::repeat_n(0u8, pad));
+        x.write_all(&req).unwrap();
+        let mut reply = [0u8; 32];
+        x.read_exact(&mut reply).unwrap();
+        assert_eq!(reply[0], 1, "InternAtom {name} failed: {reply:?}");
+        u32::from_le_bytes(reply[8..12].try_into().unwrap())
+    };
+    let protocols = intern("WM_PROTOCOLS");
+    let delete = intern("WM_DELETE_WINDOW");
+    // SendEvent(propagate false, destination win, no mask) of a
+    // ClientMessage(format 32, win, WM_PROTOCOLS, [WM_DELETE_WINDOW, CurrentTime]).
+    let mut req = vec![25u8, 0, 11, 0];
+    req.extend_from_slice(&win.to_le_bytes());
+    req.extend_from_slice(&0u32.to_le_bytes());
+    let mut event = vec![33u8, 32, 0, 0];
+    event.extend_from_slice(&win.to_le_bytes());
+    event.extend_from_slice(&protocols.to_le_bytes());
+    event.extend_from_slice(&delete.to_le_bytes());
+    event.resize(32, 0);
+    req.extend_from_slice(&event);
+    x.write_all(&req).unwrap();
+    // A round trip (GetInputFocus) so the event was handled, or its error seen.
+    x.write_all(&[43, 0, 1, 0]).unwrap();
+    let mut reply = [0u8; 32];
+    x.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[0], 1, "SendEvent failed: {reply:?}");
+}
