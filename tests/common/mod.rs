@@ -31,44 +31,6 @@ pub fn artifacts() -> PathBuf {
     dir
 }
 
-/// Starts Xvfb on a free display unless one is already set; returns the display.
-pub fn display() -> (String, Option<Guard>) {
-    if let Ok(d) = std::env::var("DISPLAY")
-        && !d.is_empty()
-    {
-        return (d, None);
-    }
-    for n in 90..140 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let child = Command::new("Xvfb")
-            .args([
-                format!(":{n}").as_str(),
-                "-screen",
-                "0",
-                "1440x900x24",
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb must be installed (cargo xtask test installs it)");
-        let guard = Guard(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                return (format!(":{n}"), Some(guard));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-    panic!("could not start Xvfb");
-}
-
 pub fn wait_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -86,6 +48,8 @@ pub struct App {
     /// The X display the app window is on.
     pub display: String,
     _driver: Guard,
+    /// Dropped before the display: the app's processes go first.
+    _group: Option<GroupGuard>,
     _xvfb: Option<Guard>,
 }
 
@@ -94,62 +58,22 @@ pub async fn launch(store: &Path) -> App {
     launch_with_env(store, &[]).await
 }
 
-/// [`launch`] with extra environment for the app (e.g. a D-Bus session).
+/// [`launch`] with extra environment for the app (e.g. a D-Bus session):
+/// on `DISPLAY` when set, else on a private Xvfb; everything started (the
+/// driver, WebKitWebDriver, the app and its WebKit processes) is killed with
+/// the returned [`App`].
 pub async fn launch_with_env(store: &Path, env: &[(&str, &str)]) -> App {
-    let (display, xvfb) = display();
-    let profile = store.parent().expect("store in a folder").join("profile");
-    let port = free_port();
-    let native_port = free_port();
-    let driver = Command::new("tauri-driver")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("DISPLAY", &display)
-        .env("OUTPOST_STORE", store)
-        // A fresh profile per test: the webview's local storage (saved board
-        // filters) and caches live under these.
-        .env("XDG_DATA_HOME", profile.join("data"))
-        .env("XDG_CONFIG_HOME", profile.join("config"))
-        .env("XDG_CACHE_HOME", profile.join("cache"))
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tauri-driver must be installed (cargo xtask test installs it)");
-    let driver = Guard(driver);
-    wait_port(port);
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app_binary() }),
-    );
-    // tauri-driver listens before WebKitWebDriver behind it does: a session
-    // request in that window gets its connection closed. Retry those.
-    let mut attempt = 0;
-    let client = loop {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-        {
-            Ok(c) => break c,
-            Err(e) if attempt < 20 => {
-                attempt += 1;
-                eprintln!("WebDriver session, attempt {attempt}: {e}");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-            }
-            Err(e) => panic!("WebDriver session with the app: {e}"),
+    let (display, xvfb) = match std::env::var("DISPLAY") {
+        Ok(d) if !d.is_empty() => (d, None),
+        _ => {
+            let (d, guard) = own_display();
+            (d, Some(guard))
         }
     };
-    App {
-        client,
-        display,
-        _driver: driver,
-        _xvfb: xvfb,
-    }
+    let (mut app, group) = launch_on(&display, store, env).await;
+    app._group = Some(group);
+    app._xvfb = xvfb;
+    app
 }
 
 /// The app binary under test: `OUTPOST_APP_BINARY` when set (an installed or
@@ -389,6 +313,7 @@ pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> (Ap
         client,
         display: display.to_owned(),
         _driver: driver,
+        _group: None,
         _xvfb: None,
     };
     (app, group)
