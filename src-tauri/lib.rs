@@ -25,8 +25,42 @@ pub fn store_path() -> PathBuf {
     }
 }
 
+/// Without a GPU render node, WebKitGTK's DMA-BUF renderer has nothing to
+/// accelerate and its fallback is slow: under Xvfb, on VMs and remote
+/// desktops the first cards took ~1.3 s longer to appear, and the window
+/// could keep showing its first frame. There, the app re-executes itself
+/// once with `WEBKIT_DISABLE_DMABUF_RENDERER=1` (the variable must be set
+/// before WebKit starts; setting it in-process needs `unsafe`). A value the
+/// user set is kept either way.
+#[cfg(target_os = "linux")]
+fn use_shared_memory_renderer_without_gpu() {
+    use std::os::unix::process::CommandExt;
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_some() {
+        return;
+    }
+    let has_render_node = std::fs::read_dir("/dev/dri").is_ok_and(|dir| {
+        dir.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
+    });
+    if has_render_node {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let err = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(VAR, "1")
+        .exec();
+    // Only reached when the exec failed: carry on with the default renderer.
+    eprintln!("Outpost: could not restart with {VAR}=1: {err}");
+}
+
 /// Starts the desktop app.
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    use_shared_memory_renderer_without_gpu();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OUTPOST_LOG")

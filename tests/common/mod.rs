@@ -257,9 +257,9 @@ impl Drop for GroupGuard {
 /// without starting another one, with everything it starts in one process
 /// group that the returned guard kills. `DISPLAY` is set to `display` for
 /// tauri-driver and the app; `NO_AT_BRIDGE` keeps GTK from looking for an
-/// accessibility bus on a private session bus; WebKit's DMA-BUF renderer is
-/// off because under Xvfb (no GPU) it leaves the X window showing its first
-/// frame, so a screenshot of the screen would not show the app as it is.
+/// accessibility bus on a private session bus. (Without a GPU, as under
+/// Xvfb, the app itself turns WebKit's DMA-BUF renderer off, which otherwise
+/// leaves the X window showing its first frame.)
 pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> (App, GroupGuard) {
     use std::os::unix::process::CommandExt;
     let profile = store.parent().expect("store in a folder").join("profile");
@@ -267,7 +267,6 @@ pub async fn launch_on(display: &str, store: &Path, env: &[(&str, &str)]) -> (Ap
     let native_port = free_port();
     let driver = Command::new("tauri-driver")
         .process_group(0)
-        .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
         .args([
             "--port",
             &port.to_string(),
