@@ -27,6 +27,9 @@ pub mod codes {
     pub const CURSOR_TOO_OLD: &str = "cursor_too_old";
     /// The client speaks another protocol version: update the app.
     pub const UNSUPPORTED_SCHEMA: &str = "unsupported_schema";
+    /// A pushed mutation names another agent than the token's as its actor
+    /// (the reason code of that mutation's rejection, not of the push).
+    pub const ACTOR_MISMATCH: &str = "actor_mismatch";
 }
 
 /// Registers a device so it may push (idempotent).
