@@ -756,6 +756,56 @@ async fn local_only_work_is_pushed_as_the_agent_who_signs_in() {
     );
 }
 
+
+/// An admin's SLA settings, saved on the server, reach every device through
+/// the feed: the device stores them and re-evaluates its open tickets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admins_sla_settings_reach_every_device() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Slas").await;
+    let admin = Device::login(&server, &emails[0], 0).await;
+    let ana = Device::login(&server, &emails[1], 0).await;
+    let t = ana.create("Urgent on every device");
+    ana.patch(
+        t,
+        TicketPatch {
+            priority: Some(Priority::Urgent),
+            ..Default::default()
+        },
+    );
+    ana.sync().await;
+    admin.sync().await;
+    let server_settings = ana.s().sla_settings().unwrap();
+    assert_eq!(
+        server_settings,
+        outpost_core::sla::SlaSettings::defaults(chrono_tz::UTC),
+        "the server's defaults (workspace timezone UTC) arrived"
+    );
+    let created = ana.s().ticket_detail(t).unwrap().card.ticket.created_at;
+    let due = |d: &Device| d.s().ticket_detail(t).unwrap().card.ticket.due_at;
+    assert_eq!(due(&ana), Some(created + Dur::minutes(30)));
+
+    let mut slower = server_settings.clone();
+    for p in &mut slower.policies.policies {
+        if p.id == "urgent" {
+            p.first_response_minutes = 90;
+        }
+    }
+    let err = ana.client.put_sla_settings(&slower).await.unwrap_err();
+    assert!(err.is_code("forbidden"), "{err}");
+    let saved = admin.client.put_sla_settings(&slower).await.unwrap();
+    assert_eq!(saved, slower);
+    for d in [&ana, &admin] {
+        d.sync().await;
+        assert_eq!(d.s().sla_settings().unwrap(), slower);
+        assert_eq!(
+            due(d),
+            Some(created + Dur::minutes(90)),
+            "the device re-evaluated its open ticket"
+        );
+    }
+}
+
 #[path = "sync/model.rs"]
 mod model;
 

@@ -447,7 +447,17 @@ impl Store {
     /// Applies one page of the change feed (or of a bootstrap) and stores
     /// `next_cursor`, in one transaction: rows are upserted by id, tickets
     /// get their pending local edits re-applied on top, nothing is queued.
+    ///
+    /// New SLA settings (an admin changed them on any device) are stored
+    /// first, in their own transaction that re-evaluates every open ticket,
+    /// so this page's tickets are evaluated with them; applying them again
+    /// after a crash before the cursor moved changes nothing.
     pub fn apply_remote(&mut self, changes: &ChangeSet, next_cursor: &str) -> StoreResult<()> {
+        if let Some(settings) = &changes.sla_settings
+            && *settings != self.sla.settings
+        {
+            self.replace_sla_settings(settings.clone())?;
+        }
         let me = self.current_agent();
         sync_tx(self, |tx, touched| {
             apply_changes(tx, changes, touched)?;

@@ -153,6 +153,10 @@ pub struct ChangeSet {
     pub kb_articles: Vec<KbArticle>,
     /// Knowledge-base articles deleted.
     pub kb_deleted: Vec<KbArticleId>,
+    /// The workspace's SLA settings (calendars, policies, week start), when
+    /// they changed: every device evaluates its tickets with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla_settings: Option<crate::sla::SlaSettings>,
 }
 
 impl ChangeSet {
@@ -169,6 +173,7 @@ impl ChangeSet {
             + usize::from(self.rules.is_some())
             + self.kb_articles.len()
             + self.kb_deleted.len()
+            + usize::from(self.sla_settings.is_some())
     }
 
     /// Whether the set holds no rows.

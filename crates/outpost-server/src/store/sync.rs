@@ -483,6 +483,9 @@ pub fn pull(
             Some(Kind::KbArticle) => {
                 (changes.kb_articles, changes.kb_deleted) = kb::by_ids(tx, ws, &ids)?
             }
+            Some(Kind::SlaSettings) => {
+                changes.sla_settings = Some(crate::sla::load(tx, ws)?.settings)
+            }
             None => {}
         }
     }
