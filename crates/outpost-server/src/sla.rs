@@ -225,7 +225,17 @@ pub fn snapshot(
     ticket: &Ticket,
     now: DateTime<Utc>,
 ) -> Result<SlaSnapshot, DbError> {
-    let changes: Vec<HistoryChange> = tx
+    let changes = history_changes(tx, ws, ticket)?;
+    evaluate(tx, ws, config, ticket, &changes, now)
+}
+
+/// The ticket's status, priority and category changes, oldest first.
+fn history_changes(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    ticket: &Ticket,
+) -> Result<Vec<HistoryChange>, DbError> {
+    tx
         .query(
             "SELECT at, field, old_value, new_value FROM history
              WHERE workspace_id = ?1 AND ticket_id = ?2 AND field IN ('status', 'priority', 'category')
@@ -241,7 +251,18 @@ pub fn snapshot(
                 new: r.opt_text(3)?,
             })
         })
-        .collect::<Result<_, DbError>>()?;
+        .collect()
+}
+
+/// [`snapshot`] with the history changes already read.
+fn evaluate(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    config: &SlaConfig,
+    ticket: &Ticket,
+    changes: &[HistoryChange],
+    now: DateTime<Utc>,
+) -> Result<SlaSnapshot, DbError> {
     let replies: Vec<DateTime<Utc>> = match ticket.conversation_id {
         Some(c) => tx
             .query(
@@ -260,7 +281,7 @@ pub fn snapshot(
         priority: ticket.priority,
         category: ticket.category_id,
     };
-    let events = events_from_history(&facts, &changes, &replies);
+    let events = events_from_history(&facts, changes, &replies);
     // The clock may be behind the newest event (a device's skewed stamp): the
     // engine refuses events after the evaluation instant.
     let at = events.iter().map(|e| e.at()).fold(now, DateTime::max);
@@ -281,15 +302,24 @@ pub fn snapshot(
 }
 
 /// Evaluates `ticket` inside a write and sets its `due_at` and `sla_state`;
-/// returns the snapshot for [`crate::store::tickets::save`].
+/// returns the snapshot for [`crate::store::tickets::save`]. `new`: the
+/// ticket is being created, so it has no history yet (one query less per
+/// created ticket; a long offline outbox is mostly creations).
 pub fn compute_sla(
     tx: &mut dyn Tx,
     scope: &mut WriteScope,
     ticket: &mut Ticket,
+    new: bool,
     now: DateTime<Utc>,
 ) -> Result<SlaSnapshot, DbError> {
     let config = scope.sla(tx)?;
-    let s = snapshot(tx, scope.workspace(), &config, ticket, now)?;
+    let ws = scope.workspace();
+    let changes = if new {
+        Vec::new()
+    } else {
+        history_changes(tx, ws, ticket)?
+    };
+    let s = evaluate(tx, ws, &config, ticket, &changes, now)?;
     ticket.due_at = s.due_at;
     ticket.sla_state = s.state;
     Ok(s)

@@ -217,7 +217,7 @@ pub fn create(
         ));
     }
     ticket.number = Some(TicketNumber(scope.next_number(tx)? as u64));
-    let sla = compute_sla(tx, scope, &mut ticket, origin.now)?;
+    let sla = compute_sla(tx, scope, &mut ticket, true, origin.now)?;
     save(tx, scope, &ticket, &stamps, &sla)?;
     let created = HistoryEvent {
         id: merge::derived_event_id(origin.op_id, slot::CREATED),
@@ -256,7 +256,7 @@ pub fn patch(
     let events = merge::outcome_events(origin.op_id, id, Some(origin.actor), at, &outcomes);
     // History first: the SLA is replayed from it.
     insert_history(tx, scope, &events)?;
-    let sla = compute_sla(tx, scope, &mut ticket, origin.now)?;
+    let sla = compute_sla(tx, scope, &mut ticket, false, origin.now)?;
     if (ticket.clone(), stamps.clone()) != before {
         save(tx, scope, &ticket, &stamps, &sla)?;
     }
