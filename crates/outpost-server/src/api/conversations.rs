@@ -4,12 +4,11 @@
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::{ApiJson, ApiPath, AppError};
-use crate::store::{WriteScope, conversations as conv, rules, tickets};
+use crate::store::{WriteScope, conversations as conv, rules};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use outpost_core::rules::Event;
-use outpost_core::sync::Hlc;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS, MAX_TITLE_CHARS};
 use outpost_core::{
     AgentId, CategoryId, Channel, Conversation, ConversationId, ConversationStatus, Message,

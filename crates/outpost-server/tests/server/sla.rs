@@ -265,8 +265,12 @@ async fn sla_settings_are_admin_only_validated_and_synced(b: Backend) -> Result<
         SlaSettings::defaults(chrono_tz::Europe::Paris),
         "a new workspace has DESIGN §3's defaults in its timezone"
     );
-    s.create_ticket(&ws.token, "Urgent thing").await?;
-    let t = patch(&s, &ws.token, 1, json!({ "priority": "urgent" })).await?;
+    let res = s
+        .req(Method::POST, "/api/v1/tickets", &ws.token)
+        .json(&json!({ "title": "Urgent thing", "priority": "urgent" }))
+        .send()
+        .await?;
+    let t = expect(res, StatusCode::CREATED).await?;
     let created = time(&t["createdAt"])?;
     assert_eq!(time(&t["dueAt"])?, created + Duration::minutes(30));
 

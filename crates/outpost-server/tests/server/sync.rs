@@ -536,7 +536,8 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
         },
     );
     dev.actor = ws.agent.id;
-    let own = status(&mut dev, now_ms(), id, Status::InProgress);
+    // Stamped after the creation (this test device does not tick an HLC).
+    let own = status(&mut dev, now_ms() + 5, id, Status::InProgress);
     let outbox = vec![
         m1,
         spoofed_due.clone(),
