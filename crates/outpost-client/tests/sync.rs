@@ -653,7 +653,6 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
     );
 }
 
-
 /// Work done in local-only mode before the first sign-in is queued under the
 /// local agent; signing in hands those entries (and only those) to the
 /// signed-in agent, so they reach the server instead of being refused. An
@@ -741,7 +740,11 @@ async fn local_only_work_is_pushed_as_the_agent_who_signs_in() {
     assert_eq!(t.title, "Logged before signing in");
     assert_eq!(t.assignee_id, Some(ana), "the assignee moved with the work");
     assert_eq!(t.status, Status::InProgress);
-    assert_eq!(t.priority, Priority::Normal, "the other agent's edit is refused");
+    assert_eq!(
+        t.priority,
+        Priority::Normal,
+        "the other agent's edit is refused"
+    );
     assert!(t.number.is_some());
     let comments = s.comments(id).unwrap();
     assert_eq!(comments.len(), 1);
@@ -755,7 +758,6 @@ async fn local_only_work_is_pushed_as_the_agent_who_signs_in() {
         "every server history event is Ana's"
     );
 }
-
 
 /// An admin's SLA settings, saved on the server, reach every device through
 /// the feed: the device stores them and re-evaluates its open tickets.

@@ -111,7 +111,10 @@ impl SyncClient {
         &self,
         settings: &outpost_core::sla::SlaSettings,
     ) -> Result<outpost_core::sla::SlaSettings, SyncError> {
-        let rb = self.http.put(self.url("/api/v1/settings/sla")).json(settings);
+        let rb = self
+            .http
+            .put(self.url("/api/v1/settings/sla"))
+            .json(settings);
         json(send(self.authed(rb)).await?).await
     }
 

@@ -79,15 +79,7 @@ pub async fn push(
     check_schema(req.schema_version)?;
     let res = state
         .store
-        .write(move |tx| {
-            sync::push(
-                tx,
-                session.workspace.id,
-                &session.agent,
-                &req,
-                Utc::now(),
-            )
-        })
+        .write(move |tx| sync::push(tx, session.workspace.id, &session.agent, &req, Utc::now()))
         .await?;
     for r in &res.results {
         let status = match r.status {

@@ -5,8 +5,8 @@
 
 use crate::AppState;
 use crate::auth::Session;
-use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use crate::db::Tx;
+use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
 use crate::store::{WriteScope, board, conversations, rules, tickets};
 use axum::extract::State;
 use axum::http::{StatusCode, header};

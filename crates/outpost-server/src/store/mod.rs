@@ -108,7 +108,10 @@ impl WriteScope {
     }
 
     /// The workspace's SLA settings (read once per scope).
-    pub fn sla(&mut self, tx: &mut dyn Tx) -> Result<std::sync::Arc<crate::sla::SlaConfig>, DbError> {
+    pub fn sla(
+        &mut self,
+        tx: &mut dyn Tx,
+    ) -> Result<std::sync::Arc<crate::sla::SlaConfig>, DbError> {
         if let Some(c) = &self.sla {
             return Ok(c.clone());
         }

@@ -7,9 +7,9 @@ use crate::db::{DbError, Row, Tx};
 use crate::error::AppError;
 use crate::params;
 use crate::sla::compute_sla;
-use outpost_core::sla::SlaSnapshot;
 use crate::store::accounts::{category_exists, get_agent, in_list};
 use chrono::{DateTime, Utc};
+use outpost_core::sla::SlaSnapshot;
 use outpost_core::sync::merge::{self, FieldStamps, slot};
 use outpost_core::sync::{Hlc, SyncTicket};
 use outpost_core::{

@@ -117,7 +117,10 @@ async fn an_agent_reply_meets_the_first_response(b: Backend) -> Result<()> {
         StatusCode::CREATED,
     )
     .await?;
-    let conv = thread["conversation"]["id"].as_str().context("id")?.to_owned();
+    let conv = thread["conversation"]["id"]
+        .as_str()
+        .context("id")?
+        .to_owned();
     let t = expect(
         s.req(
             Method::POST,
@@ -218,8 +221,8 @@ async fn sla_filters_follow_the_clock(b: Backend) -> Result<()> {
         ("due_today", outpost_core::SlaBucket::DueToday),
         ("due_this_week", outpost_core::SlaBucket::DueThisWeek),
     ] {
-        let end = outpost_core::bucket_end(b, Utc::now(), &tz, chrono::Weekday::Mon)
-            .context("end")?;
+        let end =
+            outpost_core::bucket_end(b, Utc::now(), &tz, chrono::Weekday::Mon).context("end")?;
         let expected: BTreeSet<String> = list["cards"]
             .as_array()
             .into_iter()
@@ -283,9 +286,18 @@ async fn sla_settings_are_admin_only_validated_and_synced(b: Backend) -> Result<
         .context("urgent policy")?;
     urgent.first_response_minutes = 120;
     let body = serde_json::to_value(&faster)?;
-    let res = s.req(Method::PUT, path, &ws.token).json(&body).send().await?;
+    let res = s
+        .req(Method::PUT, path, &ws.token)
+        .json(&body)
+        .send()
+        .await?;
     assert_eq!(expect_error(res, StatusCode::FORBIDDEN).await?, "forbidden");
-    let res = s.http.put(format!("{}{path}", s.base)).json(&body).send().await?;
+    let res = s
+        .http
+        .put(format!("{}{path}", s.base))
+        .json(&body)
+        .send()
+        .await?;
     expect_error(res, StatusCode::UNAUTHORIZED).await?;
 
     // Invalid: a policy on a calendar that does not exist; two calendars

@@ -538,13 +538,7 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
     dev.actor = ws.agent.id;
     // Stamped after the creation (this test device does not tick an HLC).
     let own = status(&mut dev, now_ms() + 5, id, Status::InProgress);
-    let outbox = vec![
-        m1,
-        spoofed_due.clone(),
-        spoofed_comment,
-        spoofed_kb,
-        own,
-    ];
+    let outbox = vec![m1, spoofed_due.clone(), spoofed_comment, spoofed_kb, own];
     let res = s.push(&ws.token, dev.id, outbox.clone()).await?;
     let codes: Vec<_> = res
         .results
@@ -590,7 +584,10 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
         StatusCode::OK,
     )
     .await?;
-    assert!(!kb.to_string().contains("Planted"), "no planted article: {kb}");
+    assert!(
+        !kb.to_string().contains("Planted"),
+        "no planted article: {kb}"
+    );
     let history = expect(
         s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
             .send()
@@ -626,7 +623,9 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
     let mut as_admin = spoofed_due;
     as_admin.client_id = admin_dev.id;
     as_admin.seq = 1;
-    let res = s.push(&ws.admin_token, admin_dev.id, vec![as_admin]).await?;
+    let res = s
+        .push(&ws.admin_token, admin_dev.id, vec![as_admin])
+        .await?;
     assert_eq!(res.results[0].status, MutationStatus::Applied, "{res:?}");
     let t = expect(
         s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
