@@ -166,16 +166,32 @@ pub(crate) fn get_sla_settings(state: State<'_, AppState>) -> CmdResult<SlaSetti
 
 /// Takes the settings as raw JSON: a calendar checks itself while it is
 /// parsed, and its message (e.g. overlapping hours) must reach the UI as
-/// `invalid_value`, not as Tauri's generic argument error.
+/// `invalid_value`, not as Tauri's generic argument error. Signed in to a
+/// server, the settings are saved there first (the server is authoritative
+/// and sends them to every device), then here.
 #[tauri::command]
-pub(crate) fn save_sla_settings(
+pub(crate) async fn save_sla_settings(
     app: AppHandle,
-    state: State<'_, AppState>,
     settings: serde_json::Value,
 ) -> CmdResult<SlaSettings> {
+    let state = app.state::<AppState>();
     let settings: SlaSettings = serde_json::from_value(settings)
         .map_err(|e| ErrorDto::new("invalid_value", e.to_string()))?;
-    let saved = state.with(|s| s.save_sla_settings(&settings))?;
+    let client = app.state::<crate::sync::SyncState>().client();
+    let saved = match client {
+        Some(c) => {
+            state.with(|s| s.require_admin("change SLA settings"))?;
+            settings
+                .validate()
+                .map_err(|e| ErrorDto::from(&outpost_client::StoreError::from(e)))?;
+            let saved = c
+                .put_sla_settings(&settings)
+                .await
+                .map_err(|e| ErrorDto::new(e.code(), e.to_string()))?;
+            state.with(|s| s.save_sla_settings(&saved))?
+        }
+        None => state.with(|s| s.save_sla_settings(&settings))?,
+    };
     changed(&app);
     Ok(saved)
 }

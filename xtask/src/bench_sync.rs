@@ -32,7 +32,7 @@ use uuid::Uuid;
 /// Tickets in the bootstrap workspace.
 const BOOTSTRAP_TICKETS: usize = 100_000;
 /// Bump when the seeded server data changes.
-const SERVER_STAMP: u32 = 1;
+const SERVER_STAMP: u32 = 2;
 const PASSWORD: &str = "bench password";
 const THROUGHPUT_CLIENTS: usize = 50;
 const THROUGHPUT_BATCHES: usize = 10;

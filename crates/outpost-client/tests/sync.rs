@@ -653,6 +653,163 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
     );
 }
 
+/// Work done in local-only mode before the first sign-in is queued under the
+/// local agent; signing in hands those entries (and only those) to the
+/// signed-in agent, so they reach the server instead of being refused. An
+/// entry queued under any other agent stays theirs and the server refuses it
+/// (`actor_mismatch`), listed as a rejection, without blocking the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn local_only_work_is_pushed_as_the_agent_who_signs_in() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Solo").await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(dir.path().join("outpost.db")).unwrap();
+    let local = store.ensure_local_session().unwrap().agent;
+    assert_eq!(local.email, "local@outpost.invalid");
+    let new = NewTicket {
+        title: "Logged before signing in".into(),
+        description: String::new(),
+        priority: Priority::Normal,
+        category_id: None,
+        assignee_id: Some(local.id),
+        requester: "req@x.test".into(),
+        conversation_id: None,
+    };
+    let id = store.create_ticket(new).unwrap().ticket.id;
+    let note = store.add_comment(id, "noted offline").unwrap().id;
+    store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                status: Some(Status::InProgress),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    // An entry of somebody else queued on this device is not re-attributed.
+    let other = outpost_core::Agent {
+        id: outpost_core::AgentId(uuid::Uuid::now_v7()),
+        name: "Someone else".into(),
+        email: "someone@elsewhere.test".into(),
+        role: Role::Admin,
+        timezone: "UTC".into(),
+    };
+    store.upsert_agent(&other).unwrap();
+    store.set_current_agent(Some(other.id)).unwrap();
+    store
+        .update_ticket(
+            id,
+            &TicketPatch {
+                priority: Some(Priority::Urgent),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.outbox_len().unwrap(), 4);
+
+    let store = Arc::new(Mutex::new(store));
+    let (client, res) = sync::login(&store, &server.url, &emails[1], PASSWORD)
+        .await
+        .expect("login");
+    let ana = res.agent.id;
+    {
+        let s = store.lock().unwrap();
+        let actors: Vec<_> = s
+            .pending_mutations(10)
+            .unwrap()
+            .iter()
+            .map(|m| m.actor_id)
+            .collect();
+        assert_eq!(
+            actors,
+            vec![ana, ana, ana, other.id],
+            "the local agent's entries now belong to the signed-in agent"
+        );
+    }
+    let report = sync::sync_once(&store, &client).await.expect("sync");
+    assert_eq!(report.pushed, 3, "{report:?}");
+    let codes: Vec<_> = report.rejected.iter().map(|r| r.code.as_str()).collect();
+    assert_eq!(codes, vec![codes::ACTOR_MISMATCH], "{report:?}");
+    assert_eq!(store.lock().unwrap().outbox_len().unwrap(), 0);
+
+    // The server holds the local work, as Ana's.
+    let fresh = Device::login(&server, &emails[2], 0).await;
+    fresh.sync().await;
+    let s = fresh.s();
+    let t = s.ticket_detail(id).unwrap().card.ticket;
+    assert_eq!(t.title, "Logged before signing in");
+    assert_eq!(t.assignee_id, Some(ana), "the assignee moved with the work");
+    assert_eq!(t.status, Status::InProgress);
+    assert_eq!(
+        t.priority,
+        Priority::Normal,
+        "the other agent's edit is refused"
+    );
+    assert!(t.number.is_some());
+    let comments = s.comments(id).unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!((comments[0].id, comments[0].author_id), (note, ana));
+    assert!(
+        s.history(id)
+            .unwrap()
+            .iter()
+            .filter(|h| h.field != outpost_core::HistoryField::Sla)
+            .all(|h| h.actor_id == Some(ana)),
+        "every server history event is Ana's"
+    );
+}
+
+/// An admin's SLA settings, saved on the server, reach every device through
+/// the feed: the device stores them and re-evaluates its open tickets.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admins_sla_settings_reach_every_device() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Slas").await;
+    let admin = Device::login(&server, &emails[0], 0).await;
+    let ana = Device::login(&server, &emails[1], 0).await;
+    let new = NewTicket {
+        title: "Urgent on every device".into(),
+        description: String::new(),
+        priority: Priority::Urgent,
+        category_id: None,
+        assignee_id: None,
+        requester: "req@x.test".into(),
+        conversation_id: None,
+    };
+    let t = ana.s().create_ticket(new).unwrap().ticket.id;
+    ana.sync().await;
+    admin.sync().await;
+    let server_settings = ana.s().sla_settings().unwrap();
+    assert_eq!(
+        server_settings,
+        outpost_core::sla::SlaSettings::defaults(chrono_tz::UTC),
+        "the server's defaults (workspace timezone UTC) arrived"
+    );
+    let created = ana.s().ticket_detail(t).unwrap().card.ticket.created_at;
+    let due = |d: &Device| d.s().ticket_detail(t).unwrap().card.ticket.due_at;
+    assert_eq!(due(&ana), Some(created + Dur::minutes(30)));
+
+    let mut slower = server_settings.clone();
+    for p in &mut slower.policies.policies {
+        if p.id == "urgent" {
+            p.first_response_minutes = 90;
+        }
+    }
+    let err = ana.client.put_sla_settings(&slower).await.unwrap_err();
+    assert_eq!(err.code(), "forbidden", "{err}");
+    let saved = admin.client.put_sla_settings(&slower).await.unwrap();
+    assert_eq!(saved, slower);
+    for d in [&ana, &admin] {
+        d.sync().await;
+        assert_eq!(d.s().sla_settings().unwrap(), slower);
+        assert_eq!(
+            due(d),
+            Some(created + Dur::minutes(90)),
+            "the device re-evaluated its open ticket"
+        );
+    }
+}
+
 #[path = "sync/model.rs"]
 mod model;
 

@@ -63,6 +63,7 @@ pub async fn create_workspace(
     store
         .write(move |tx| {
             accounts::create_workspace(tx, &w, Utc::now())?;
+            crate::sla::ensure_settings(tx, Utc::now())?;
             let mut scope = WriteScope::begin(tx, w.id)?;
             accounts::add_agent(tx, &mut scope, &a, &hash)
         })

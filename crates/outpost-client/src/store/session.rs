@@ -6,6 +6,11 @@ use crate::error::{StoreError, StoreResult};
 use outpost_core::{Agent, AgentId, BulkSelection, Role, Session, ValidationError};
 use std::path::Path;
 
+/// The email of the agent local-only mode creates on a fresh install; its
+/// queued work is handed to the first agent signing in to a server
+/// (`Store::reattribute_local_work`).
+pub(crate) const LOCAL_AGENT_EMAIL: &str = "local@outpost.invalid";
+
 impl Store {
     /// The signed-in agent, the workspace, its agents and categories.
     pub fn session(&self) -> StoreResult<Session> {
@@ -42,7 +47,7 @@ impl Store {
                     let agent = Agent {
                         id: AgentId(self.ids.next(self.clock.now())),
                         name: "Local agent".into(),
-                        email: "local@outpost.invalid".into(),
+                        email: LOCAL_AGENT_EMAIL.into(),
                         role: Role::Admin,
                         timezone: tz,
                     };

@@ -267,6 +267,12 @@ impl Store {
     /// Records a sign-in to `server`: the workspace, the agent (signed in
     /// here), server numbering. Signing in to another server than before
     /// forgets the cursor and registration (the outbox is kept).
+    ///
+    /// Work done in local-only mode before this sign-in sits in the outbox
+    /// under the local agent, whom the server does not know (it accepts only
+    /// the token's agent as a mutation's actor): those entries, and only
+    /// those, are handed to `agent` so they are pushed rather than refused
+    /// ([`Store::reattribute_local_work`]).
     pub fn apply_login(
         &mut self,
         server: &str,
@@ -283,8 +289,41 @@ impl Store {
         }
         self.set_workspace(workspace)?;
         self.upsert_agent(agent)?;
+        self.reattribute_local_work(agent.id)?;
         self.set_current_agent(Some(agent.id))?;
         self.set_numbering(super::Numbering::Server)
+    }
+
+    /// Gives the local agent's queued outbox entries to `agent`, in one
+    /// transaction: the actor, and every mention of the local agent in the
+    /// arguments (an assignee, a message's agent), which the server would
+    /// refuse as an unknown agent. Entries of any other agent are left alone
+    /// (the server refuses them unless that agent pushes them). Returns how
+    /// many entries changed hands.
+    pub fn reattribute_local_work(&mut self, agent: AgentId) -> StoreResult<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let locals: Vec<Uuid> = tx
+            .prepare("SELECT id FROM agents WHERE email = ?1 AND id <> ?2")?
+            .query_map(params![super::session::LOCAL_AGENT_EMAIL, agent.0], |r| {
+                r.get(0)
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut moved = 0;
+        for local in locals {
+            // Ids appear in the JSON arguments as hyphenated UUID text, which
+            // no other value can contain.
+            moved += tx.execute(
+                "UPDATE outbox SET actor_id = ?2, args = replace(args, ?3, ?4) WHERE actor_id = ?1",
+                params![local, agent.0, local.to_string(), agent.0.to_string()],
+            )? as u64;
+        }
+        tx.commit()?;
+        if moved > 0 {
+            tracing::info!("{moved} change(s) made in local-only mode now belong to {agent}");
+        }
+        Ok(moved)
     }
 
     /// The pull cursor (`None`: bootstrap needed).
@@ -408,7 +447,17 @@ impl Store {
     /// Applies one page of the change feed (or of a bootstrap) and stores
     /// `next_cursor`, in one transaction: rows are upserted by id, tickets
     /// get their pending local edits re-applied on top, nothing is queued.
+    ///
+    /// New SLA settings (an admin changed them on any device) are stored
+    /// first, in their own transaction that re-evaluates every open ticket,
+    /// so this page's tickets are evaluated with them; applying them again
+    /// after a crash before the cursor moved changes nothing.
     pub fn apply_remote(&mut self, changes: &ChangeSet, next_cursor: &str) -> StoreResult<()> {
+        if let Some(settings) = &changes.sla_settings
+            && *settings != self.sla.settings
+        {
+            self.replace_sla_settings(settings.clone())?;
+        }
         let me = self.current_agent();
         sync_tx(self, |tx, touched| {
             apply_changes(tx, changes, touched)?;

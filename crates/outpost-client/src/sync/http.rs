@@ -105,6 +105,19 @@ impl SyncClient {
         json(send(self.authed(rb)).await?).await
     }
 
+    /// `PUT /api/v1/settings/sla` (admin): replaces the workspace's SLA
+    /// settings; every device receives them through the sync feed.
+    pub async fn put_sla_settings(
+        &self,
+        settings: &outpost_core::sla::SlaSettings,
+    ) -> Result<outpost_core::sla::SlaSettings, SyncError> {
+        let rb = self
+            .http
+            .put(self.url("/api/v1/settings/sla"))
+            .json(settings);
+        json(send(self.authed(rb)).await?).await
+    }
+
     /// `POST /api/v1/sync/push`.
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
         let rb = self.http.post(self.url("/api/v1/sync/push")).json(req);

@@ -19,6 +19,7 @@ mod clock;
 mod engine;
 mod explain;
 mod policy;
+mod replay;
 mod settings;
 mod snapshot;
 mod spans;
@@ -35,6 +36,7 @@ pub use policy::{
     Calendars, DEFAULT_CALENDAR_ID, MAX_TARGET_MINUTES, PolicyCalendar, SlaPolicy, SlaPolicySet,
     default_calendar, default_policies,
 };
+pub use replay::{HistoryChange, TicketFacts, events_from_history};
 pub use settings::{NamedCalendar, SlaSettings};
 pub use snapshot::SlaSnapshot;
 pub use spans::{CalendarSegment, CalendarSegmentKind, Transition};

@@ -27,6 +27,9 @@ pub mod codes {
     pub const CURSOR_TOO_OLD: &str = "cursor_too_old";
     /// The client speaks another protocol version: update the app.
     pub const UNSUPPORTED_SCHEMA: &str = "unsupported_schema";
+    /// A pushed mutation names another agent than the token's as its actor
+    /// (the reason code of that mutation's rejection, not of the push).
+    pub const ACTOR_MISMATCH: &str = "actor_mismatch";
 }
 
 /// Registers a device so it may push (idempotent).
@@ -150,6 +153,10 @@ pub struct ChangeSet {
     pub kb_articles: Vec<KbArticle>,
     /// Knowledge-base articles deleted.
     pub kb_deleted: Vec<KbArticleId>,
+    /// The workspace's SLA settings (calendars, policies, week start), when
+    /// they changed: every device evaluates its tickets with them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sla_settings: Option<crate::sla::SlaSettings>,
 }
 
 impl ChangeSet {
@@ -166,6 +173,7 @@ impl ChangeSet {
             + usize::from(self.rules.is_some())
             + self.kb_articles.len()
             + self.kb_deleted.len()
+            + usize::from(self.sla_settings.is_some())
     }
 
     /// Whether the set holds no rows.

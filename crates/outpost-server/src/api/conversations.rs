@@ -4,12 +4,11 @@
 use crate::AppState;
 use crate::auth::Session;
 use crate::error::{ApiJson, ApiPath, AppError};
-use crate::store::{WriteScope, conversations as conv, rules, tickets};
+use crate::store::{WriteScope, conversations as conv, rules};
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use outpost_core::rules::Event;
-use outpost_core::sync::Hlc;
 use outpost_core::validate::{self, MAX_BODY_CHARS, MAX_SHORT_CHARS, MAX_TITLE_CHARS};
 use outpost_core::{
     AgentId, CategoryId, Channel, Conversation, ConversationId, ConversationStatus, Message,
@@ -225,14 +224,7 @@ pub async fn escalate(
         .store
         .write(move |tx| {
             let ws = session.workspace.id;
-            let mut scope = WriteScope::begin(tx, ws)?;
             let c = conv::get(tx, ws, id)?;
-            if c.ticket_id.is_some() {
-                return Err(AppError::conflict(
-                    "already_escalated",
-                    "this conversation already has a ticket",
-                ));
-            }
             let messages = conv::messages(tx, ws, id)?;
             let mut new = outpost_core::rules::ticket_from_conversation(
                 &c,
@@ -248,23 +240,7 @@ pub async fn escalate(
                 validate::check_len("description", &d, MAX_BODY_CHARS)?;
                 new.description = d;
             }
-            let tid = outpost_core::rules::escalation_ticket_id(id);
-            let now = crate::store::time(Utc::now().timestamp_millis());
-            let origin = tickets::Origin {
-                op_id: outpost_core::rules::creation_op_id(tid),
-                actor: session.agent.id,
-                stamp: Hlc::tick(None, now.timestamp_millis(), node),
-                now,
-            };
-            let t = tickets::create(tx, &mut scope, tid, &new, now, &origin)?;
-            conv::link_ticket(tx, &mut scope, id, t.id)?;
-            let ctx = rules::RunCtx {
-                actor: session.agent.id,
-                node,
-                now,
-            };
-            rules::on_ticket(tx, &mut scope, t.id, &Event::ticket_created(t.id), &ctx)?;
-            Ok(tickets::load(tx, ws, t.id)?.map_or(t, |(t, _)| t))
+            super::tickets::create_now(tx, ws, session.agent.id, node, &new)
         })
         .await?;
     Ok((StatusCode::CREATED, ApiJson(t)))

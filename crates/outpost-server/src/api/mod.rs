@@ -76,6 +76,10 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(settings::list_agents, settings::create_agent))
         .routes(routes!(settings::update_agent))
         .routes(routes!(settings::list_categories, settings::put_categories))
+        .routes(routes!(
+            settings::get_sla_settings,
+            settings::put_sla_settings
+        ))
         .routes(routes!(kb::list_articles, kb::create_article))
         .routes(routes!(
             kb::get_article,

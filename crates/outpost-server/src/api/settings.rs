@@ -1,5 +1,5 @@
-//! Workspace settings over REST: agents and categories. Reading is for every
-//! agent; changing needs the admin role.
+//! Workspace settings over REST: agents, categories and SLA settings.
+//! Reading is for every agent; changing needs the admin role.
 
 use crate::AppState;
 use crate::auth::{self, Session};
@@ -7,6 +7,8 @@ use crate::error::{ApiJson, ApiPath, AppError};
 use crate::store::{WriteScope, accounts};
 use axum::extract::State;
 use axum::http::StatusCode;
+use chrono::Utc;
+use outpost_core::sla::SlaSettings;
 use outpost_core::validate::{self, MAX_SHORT_CHARS};
 use outpost_core::{Agent, AgentId, Category, CategoryId, Role};
 use serde::Deserialize;
@@ -208,4 +210,50 @@ pub async fn put_categories(
         })
         .await?;
     Ok(ApiJson(all))
+}
+
+/// The workspace's SLA settings: business calendars, policies (first match
+/// wins) and the first day of the week for Due This Week.
+#[utoipa::path(get, path = "/api/v1/settings/sla", tag = "settings",
+    responses((status = 200, description = "SlaSettings `{calendars, policies, weekStart}`")))]
+pub async fn get_sla_settings(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<ApiJson<SlaSettings>, AppError> {
+    let ws = session.workspace.id;
+    let config = state
+        .store
+        .read(move |tx| crate::sla::load(tx, ws).map_err(AppError::from))
+        .await?;
+    Ok(ApiJson(config.settings))
+}
+
+/// Replaces the SLA settings (admin). Every open ticket's due date and SLA
+/// state are evaluated again with them, and every app receives them through
+/// the sync feed.
+#[utoipa::path(put, path = "/api/v1/settings/sla", tag = "settings",
+    request_body(content = serde_json::Value, description = "SlaSettings `{calendars: [{id, name, calendar}], policies: {policies: [{id, name, priorities, categoryId?, firstResponseMinutes, resolutionMinutes, calendar, atRiskPercent?, atRiskFloorMinutes?}]}, weekStart}`"),
+    responses((status = 200, description = "The saved SlaSettings"),
+        (status = 400, description = "invalid_value (and the other validation codes): what is wrong"),
+        (status = 403, description = "Needs admin")))]
+pub async fn put_sla_settings(
+    State(state): State<AppState>,
+    session: Session,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<ApiJson<SlaSettings>, AppError> {
+    session.require_admin()?;
+    // A calendar checks itself while it is parsed (e.g. overlapping hours):
+    // its message is the answer.
+    let settings: SlaSettings = serde_json::from_value(body)
+        .map_err(|e| AppError::bad_request("invalid_value", e.to_string()))?;
+    settings.validate()?;
+    let saved = settings.clone();
+    state
+        .store
+        .write(move |tx| {
+            let mut scope = WriteScope::begin(tx, session.workspace.id)?;
+            crate::sla::save(tx, &mut scope, &saved, Utc::now())
+        })
+        .await?;
+    Ok(ApiJson(settings))
 }

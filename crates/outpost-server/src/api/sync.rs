@@ -65,9 +65,10 @@ pub async fn register(
     Ok(ApiJson(res))
 }
 
-/// Applies an outbox in order, in one transaction.
+/// Applies an outbox in order, in one transaction, as the token's agent: a
+/// mutation naming another `actorId` is rejected with `actor_mismatch`.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
-    request_body(content = serde_json::Value, description = "`{clientId, schemaVersion, mutations: [Mutation]}`"),
+    request_body(content = serde_json::Value, description = "`{clientId, schemaVersion, mutations: [Mutation]}`; each mutation's `actorId` must be the token's agent"),
     responses((status = 200, description = "`{results, numbers, version}`"),
         (status = 400, description = "unsupported_schema"), (status = 409, description = "unknown_client")))]
 pub async fn push(
@@ -78,7 +79,7 @@ pub async fn push(
     check_schema(req.schema_version)?;
     let res = state
         .store
-        .write(move |tx| sync::push(tx, session.workspace.id, &req, Utc::now()))
+        .write(move |tx| sync::push(tx, session.workspace.id, &session.agent, &req, Utc::now()))
         .await?;
     for r in &res.results {
         let status = match r.status {

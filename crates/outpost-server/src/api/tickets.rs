@@ -5,8 +5,9 @@
 
 use crate::AppState;
 use crate::auth::Session;
+use crate::db::Tx;
 use crate::error::{ApiJson, ApiPath, ApiQuery, AppError};
-use crate::store::{WriteScope, board, tickets};
+use crate::store::{WriteScope, board, conversations, rules, tickets};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
@@ -14,7 +15,7 @@ use chrono::Utc;
 use outpost_core::sync::Hlc;
 use outpost_core::{
     AgentId, AssigneeFilter, BoardPage, CategoryId, Comment, CommentId, HistoryEvent, NewTicket,
-    SlaBucket, SortOrder, Ticket, TicketId, TicketPatch, TicketQuery,
+    SlaBucket, SortOrder, Ticket, TicketId, TicketPatch, TicketQuery, WorkspaceId,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -173,49 +174,52 @@ pub async fn create_ticket(
     let node = state.node;
     let t = state
         .store
-        .write(move |tx| {
-            let mut scope = WriteScope::begin(tx, session.workspace.id)?;
-            let now = crate::store::time(Utc::now().timestamp_millis());
-            let origin = tickets::Origin {
-                op_id: Uuid::now_v7(),
-                actor: session.agent.id,
-                stamp: Hlc::tick(None, now.timestamp_millis(), node),
-                now,
-            };
-            // A ticket for a conversation is its escalation: one id per conversation.
-            let id = match new.conversation_id {
-                Some(c) => outpost_core::rules::escalation_ticket_id(c),
-                None => TicketId(Uuid::now_v7()),
-            };
-            if let Some(c) = new.conversation_id {
-                let conv = crate::store::conversations::get(tx, scope.workspace(), c)?;
-                if conv.ticket_id.is_some() {
-                    return Err(AppError::conflict(
-                        "already_escalated",
-                        "this conversation already has a ticket",
-                    ));
-                }
-            }
-            let t = tickets::create(tx, &mut scope, id, &new, now, &origin)?;
-            if let Some(c) = new.conversation_id {
-                crate::store::conversations::link_ticket(tx, &mut scope, c, t.id)?;
-            }
-            let ctx = crate::store::rules::RunCtx {
-                actor: origin.actor,
-                node,
-                now,
-            };
-            crate::store::rules::on_ticket(
-                tx,
-                &mut scope,
-                t.id,
-                &outpost_core::rules::Event::ticket_created(t.id),
-                &ctx,
-            )?;
-            Ok::<_, AppError>(tickets::load(tx, scope.workspace(), t.id)?.map_or(t, |(t, _)| t))
-        })
+        .write(move |tx| create_now(tx, session.workspace.id, session.agent.id, node, &new))
         .await?;
     Ok((StatusCode::CREATED, ApiJson(t)))
+}
+
+/// Creates `new` now as `actor` (REST: the ticket is numbered at once),
+/// linked to its conversation when it has one (that conversation's
+/// escalation: one ticket per conversation, with the ids every device
+/// derives for it; 409 `already_escalated` if it has one), then runs the
+/// `ticket_created` rules. Returns the ticket as the rules left it.
+pub(super) fn create_now(
+    tx: &mut dyn Tx,
+    ws: WorkspaceId,
+    actor: AgentId,
+    node: Uuid,
+    new: &NewTicket,
+) -> Result<Ticket, AppError> {
+    let mut scope = WriteScope::begin(tx, ws)?;
+    let now = crate::store::time(Utc::now().timestamp_millis());
+    let (id, op_id) = match new.conversation_id {
+        Some(c) => {
+            if conversations::get(tx, ws, c)?.ticket_id.is_some() {
+                return Err(AppError::conflict(
+                    "already_escalated",
+                    "this conversation already has a ticket",
+                ));
+            }
+            let id = outpost_core::rules::escalation_ticket_id(c);
+            (id, outpost_core::rules::creation_op_id(id))
+        }
+        None => (TicketId(Uuid::now_v7()), Uuid::now_v7()),
+    };
+    let origin = tickets::Origin {
+        op_id,
+        actor,
+        stamp: Hlc::tick(None, now.timestamp_millis(), node),
+        now,
+    };
+    let t = tickets::create(tx, &mut scope, id, new, now, &origin)?;
+    if let Some(c) = new.conversation_id {
+        conversations::link_ticket(tx, &mut scope, c, t.id)?;
+    }
+    let ctx = rules::RunCtx { actor, node, now };
+    let event = outpost_core::rules::Event::ticket_created(t.id);
+    rules::on_ticket(tx, &mut scope, t.id, &event, &ctx)?;
+    Ok(tickets::load(tx, ws, t.id)?.map_or(t, |(t, _)| t))
 }
 
 /// Changes fields of a ticket.

@@ -216,6 +216,13 @@ impl Store {
                 "{url:?}: use sqlite:///path/to/file.db or postgres://user@host/db"
             )));
         };
+        // Workspaces from before server-side SLA get their settings and
+        // their tickets an evaluation (once: then the settings exist).
+        db.transaction(Mode::Write, &mut |tx| {
+            crate::sla::ensure_settings(tx, chrono::Utc::now())
+                .map(drop)
+                .map_err(|e| DbError::Migration(format!("SLA settings: {e}")))
+        })?;
         Ok(Store { db, pokes })
     }
 

@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../../migrations/postgres/0003_rules.sql")),
     (4, include_str!("../../migrations/postgres/0004_kb.sql")),
+    (5, include_str!("../../migrations/postgres/0005_sla.sql")),
 ];
 
 /// The NOTIFY channel pokes travel on.

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../../migrations/sqlite/0003_rules.sql")),
     (4, include_str!("../../migrations/sqlite/0004_kb.sql")),
+    (5, include_str!("../../migrations/sqlite/0005_sla.sql")),
 ];
 
 struct Manager {

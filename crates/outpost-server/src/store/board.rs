@@ -5,7 +5,7 @@
 use super::{like_escape, ms};
 use crate::db::{DbError, Tx, Val};
 use crate::error::AppError;
-use crate::store::tickets::{TICKET_COLS, ticket_from};
+use crate::store::tickets::{TICKET_COL_COUNT, TICKET_COLS, ticket_from};
 use chrono::{DateTime, Utc, Weekday};
 use outpost_core::export::ExportRow;
 use outpost_core::{
@@ -39,11 +39,14 @@ fn sort_key(sort: SortOrder) -> (&'static str, bool) {
     }
 }
 
+/// The SQL filter of `q` for `me` at `now`; weeks start on `week_start`
+/// (the workspace's SLA settings).
 fn filter(
     ws: WorkspaceId,
     me: &Agent,
     q: &TicketQuery,
     now: DateTime<Utc>,
+    week_start: Weekday,
 ) -> Result<Filter, AppError> {
     let mut f = Filter {
         clauses: Vec::new(),
@@ -82,15 +85,28 @@ fn filter(
         f.clauses.push(format!("t.category_id = {p}"));
     }
     if let Some(bucket) = q.sla {
+        // DESIGN §3's buckets on the stored snapshot at `now`: a running
+        // ticket (on track / at risk) counts as breached or at risk once its
+        // `breach_at` / `at_risk_at` has passed, as `SlaSnapshot::state_at`
+        // says (the same SQL as the app's board).
+        let now_ms = ms(now);
+        let running = "t.sla_state IN ('on_track', 'at_risk')";
+        let n = f.bind(now_ms);
+        let breached_now = format!(
+            "(t.sla_state = 'breached' OR ({running} AND t.breach_at IS NOT NULL AND t.breach_at <= {n}))"
+        );
         match bucket {
-            SlaBucket::Overdue => f.clauses.push("t.sla_state = 'breached'".into()),
-            SlaBucket::AtRisk => f.clauses.push("t.sla_state = 'at_risk'".into()),
+            SlaBucket::Overdue => f.clauses.push(breached_now),
+            SlaBucket::AtRisk => f.clauses.push(format!(
+                "{running} AND t.at_risk_at IS NOT NULL AND t.at_risk_at <= {n} \
+                 AND (t.breach_at IS NULL OR t.breach_at > {n})"
+            )),
             SlaBucket::DueToday | SlaBucket::DueThisWeek => {
                 let tz: chrono_tz::Tz = me.timezone.parse().unwrap_or(chrono_tz::UTC);
-                let end = bucket_end(bucket, now, &tz, Weekday::Mon).map_or(i64::MAX, ms);
+                let end = bucket_end(bucket, now, &tz, week_start).map_or(now_ms, ms);
                 let p = f.bind(end);
                 f.clauses.push(format!(
-                    "t.status IN ('open', 'in_progress', 'waiting') AND t.sla_state <> 'breached' \
+                    "t.status IN ('open', 'in_progress', 'waiting') AND NOT {breached_now} \
                      AND t.due_at IS NOT NULL AND t.due_at < {p}"
                 ));
             }
@@ -126,12 +142,21 @@ fn cards(tx: &mut dyn Tx, sql: &str, params: &[Val]) -> Result<Vec<(TicketCard, 
             let card = TicketCard {
                 display_number: ticket.display_number(),
                 ticket,
-                assignee_name: r.opt_text(19)?,
-                category_name: r.opt_text(20)?,
+                assignee_name: r.opt_text(TICKET_COL_COUNT)?,
+                category_name: r.opt_text(TICKET_COL_COUNT + 1)?,
             };
-            Ok((card, r.int(21)?))
+            Ok((card, r.int(TICKET_COL_COUNT + 2)?))
         })
         .collect()
+}
+
+/// The first day of the week of the workspace's SLA settings (read only
+/// when `q` filters on Due This Week).
+fn week_start(tx: &mut dyn Tx, ws: WorkspaceId, q: &TicketQuery) -> Result<Weekday, AppError> {
+    Ok(match q.sla {
+        Some(SlaBucket::DueThisWeek) => crate::sla::load(tx, ws)?.settings.week_start.weekday(),
+        _ => Weekday::Mon,
+    })
 }
 
 /// One page of the board for `me`.
@@ -144,7 +169,8 @@ pub fn list(
     limit: u32,
     now: DateTime<Utc>,
 ) -> Result<BoardPage, AppError> {
-    let mut f = filter(ws, me, q, now)?;
+    let week_start = week_start(tx, ws, q)?;
+    let mut f = filter(ws, me, q, now, week_start)?;
     let where_all = f.clauses.join(" AND ");
     let total = tx
         .query(
@@ -200,7 +226,8 @@ pub fn export(
     q: &TicketQuery,
     now: DateTime<Utc>,
 ) -> Result<Vec<ExportRow>, AppError> {
-    let f = filter(ws, me, q, now)?;
+    let week_start = week_start(tx, ws, q)?;
+    let f = filter(ws, me, q, now, week_start)?;
     let (key, asc) = sort_key(q.sort);
     let dir = if asc { "ASC" } else { "DESC" };
     let sql = format!(

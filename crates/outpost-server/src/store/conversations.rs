@@ -133,10 +133,11 @@ fn message_from(r: &Row) -> Result<Message, DbError> {
     })
 }
 
-/// Appends a message and moves the conversation's last-message time.
+/// Appends a message and moves the conversation's last-message time. An
+/// agent's reply re-evaluates the SLA of the linked ticket (first response).
 pub fn add_message(tx: &mut dyn Tx, scope: &mut WriteScope, m: &Message) -> Result<(), AppError> {
     let mut conv = get(tx, scope.workspace(), m.conversation_id)?;
-    tx.execute(
+    let inserted = tx.execute(
         "INSERT INTO messages (workspace_id, id, conversation_id, author, agent_id, body, at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (workspace_id, id) DO NOTHING",
         params![
@@ -153,6 +154,9 @@ pub fn add_message(tx: &mut dyn Tx, scope: &mut WriteScope, m: &Message) -> Resu
     if m.at > conv.last_message_at {
         conv.last_message_at = m.at;
         save(tx, scope, &conv)?;
+    }
+    if inserted > 0 && m.agent_id.is_some() {
+        crate::sla::after_agent_reply(tx, scope, m.conversation_id, chrono::Utc::now())?;
     }
     Ok(())
 }

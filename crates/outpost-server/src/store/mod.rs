@@ -42,11 +42,13 @@ pub enum Kind {
     Notified = 8,
     Rules = 9,
     KbArticle = 10,
+    /// The workspace's SLA settings (one entry per workspace).
+    SlaSettings = 11,
 }
 
 impl Kind {
     /// Every kind, in feed order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Ticket,
         Kind::Comment,
         Kind::History,
@@ -57,6 +59,7 @@ impl Kind {
         Kind::Notified,
         Kind::Rules,
         Kind::KbArticle,
+        Kind::SlaSettings,
     ];
     /// From its stored number.
     pub fn from_i64(n: i64) -> Option<Kind> {
@@ -83,6 +86,8 @@ pub fn opt_time(ms: Option<i64>) -> Option<DateTime<Utc>> {
 pub struct WriteScope {
     workspace: WorkspaceId,
     version: Option<i64>,
+    /// The workspace's SLA settings, loaded on first use.
+    sla: Option<std::sync::Arc<crate::sla::SlaConfig>>,
 }
 
 impl WriteScope {
@@ -98,7 +103,26 @@ impl WriteScope {
         Ok(WriteScope {
             workspace,
             version: None,
+            sla: None,
         })
+    }
+
+    /// The workspace's SLA settings (read once per scope).
+    pub fn sla(
+        &mut self,
+        tx: &mut dyn Tx,
+    ) -> Result<std::sync::Arc<crate::sla::SlaConfig>, DbError> {
+        if let Some(c) = &self.sla {
+            return Ok(c.clone());
+        }
+        let c = std::sync::Arc::new(crate::sla::load(tx, self.workspace)?);
+        self.sla = Some(c.clone());
+        Ok(c)
+    }
+
+    /// Replaces the SLA settings this scope evaluates with (after saving them).
+    pub fn set_sla(&mut self, config: std::sync::Arc<crate::sla::SlaConfig>) {
+        self.sla = Some(config);
     }
 
     /// The workspace written to.

@@ -69,10 +69,16 @@ fn rejected(m: &Mutation, code: &str, message: impl Into<String>) -> MutationRes
     }
 }
 
-/// Applies a pushed outbox in order (see the module docs).
+/// Applies a pushed outbox in order (see the module docs) on behalf of
+/// `agent`, the token's agent: a mutation whose actor is anyone else is
+/// rejected (`actor_mismatch`) and the rest still apply, so nobody can push
+/// edits in another agent's name (or an admin's, to pass admin-only checks).
+/// A mutation already seen is answered as before whoever replays it (a lost
+/// acknowledgement replayed after another agent signed in on the device).
 pub fn push(
     tx: &mut dyn Tx,
     ws: WorkspaceId,
+    agent: &Agent,
     req: &PushRequest,
     now: DateTime<Utc>,
 ) -> Result<PushResponse, AppError> {
@@ -99,8 +105,8 @@ pub fn push(
             ));
             continue;
         }
-        max_seq = max_seq.max(Some(m.seq));
         if let Some(prev) = seen(tx, ws, m)? {
+            max_seq = max_seq.max(Some(m.seq));
             if prev.status == MutationStatus::Duplicate
                 && let MutationOp::CreateTicket { id, .. } = &m.op
                 && let Some((t, _)) = tickets::load(tx, ws, *id)?
@@ -115,7 +121,20 @@ pub fn push(
             results.push(prev);
             continue;
         }
-        let outcome = apply(tx, &mut scope, m, now);
+        if m.actor_id != agent.id {
+            // Not recorded: the same entry pushed by its own agent applies.
+            results.push(rejected(
+                m,
+                codes::ACTOR_MISMATCH,
+                format!(
+                    "this change names agent {} as its author, but the token is {}'s ({}): sign in as that agent to send it",
+                    m.actor_id, agent.email, agent.id
+                ),
+            ));
+            continue;
+        }
+        max_seq = max_seq.max(Some(m.seq));
+        let outcome = apply(tx, &mut scope, agent, m, now);
         let result = match outcome {
             Ok(number) => {
                 if let (Some(number), MutationOp::CreateTicket { id, .. }) = (number, &m.op) {
@@ -209,20 +228,16 @@ fn record(
     Ok(())
 }
 
-/// Applies one new mutation; returns the number of a created ticket.
+/// Applies one new mutation of `actor` (its `actor_id`, checked by
+/// [`push`]); returns the number of a created ticket.
 fn apply(
     tx: &mut dyn Tx,
     scope: &mut WriteScope,
+    actor: &Agent,
     m: &Mutation,
     now: DateTime<Utc>,
 ) -> Result<Option<TicketNumber>, AppError> {
     let ws = scope.workspace();
-    let Some(actor) = accounts::get_agent(tx, ws, m.actor_id)? else {
-        return Err(AppError::bad_request(
-            "unknown_actor",
-            format!("no agent {} in this workspace", m.actor_id),
-        ));
-    };
     let now_ms = now.timestamp_millis();
     let latest = time(now_ms.saturating_add(MAX_CLOCK_DRIFT_MS));
     let origin = tickets::Origin {
@@ -340,7 +355,7 @@ fn apply(
             article,
             updated_at,
         } => {
-            require_admin(&actor, "edit knowledge-base articles")?;
+            require_admin(actor, "edit knowledge-base articles")?;
             let input = article.validated()?;
             let stamp = origin.stamp.to_string();
             kb::put(
@@ -355,7 +370,7 @@ fn apply(
             Ok(None)
         }
         MutationOp::DeleteKbArticle { id } => {
-            require_admin(&actor, "delete knowledge-base articles")?;
+            require_admin(actor, "delete knowledge-base articles")?;
             kb::delete(tx, scope, *id, now, &origin.stamp.to_string())?;
             Ok(None)
         }
@@ -467,6 +482,9 @@ pub fn pull(
             Some(Kind::Rules) => changes.rules = Some(crate::store::rules::load(tx, ws)?),
             Some(Kind::KbArticle) => {
                 (changes.kb_articles, changes.kb_deleted) = kb::by_ids(tx, ws, &ids)?
+            }
+            Some(Kind::SlaSettings) => {
+                changes.sla_settings = Some(crate::sla::load(tx, ws)?.settings)
             }
             None => {}
         }

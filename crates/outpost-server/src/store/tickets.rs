@@ -9,25 +9,32 @@ use crate::params;
 use crate::sla::compute_sla;
 use crate::store::accounts::{category_exists, get_agent, in_list};
 use chrono::{DateTime, Utc};
+use outpost_core::sla::SlaSnapshot;
 use outpost_core::sync::merge::{self, FieldStamps, slot};
 use outpost_core::sync::{Hlc, SyncTicket};
 use outpost_core::{
     AgentId, CategoryId, Comment, CommentId, HistoryEvent, HistoryField, NewTicket, Priority,
-    SlaState, Status, Ticket, TicketId, TicketNumber, TicketPatch, ValidationError, WorkspaceId,
+    Status, Ticket, TicketId, TicketNumber, TicketPatch, ValidationError, WorkspaceId,
 };
 use uuid::Uuid;
 
 /// The columns [`ticket_from`] reads, in order.
 pub const TICKET_COLS: &str = "t.id, t.number, t.title, t.description, t.status, t.priority_rank, \
     t.category_id, t.assignee_id, t.requester, t.conversation_id, t.created_at, t.updated_at, \
-    t.first_response_at, t.resolved_at, t.closed_at, t.due_at, t.due_override, t.sla_state, t.stamps";
+    t.first_response_at, t.resolved_at, t.closed_at, t.due_at, t.due_override, t.sla_state, t.stamps, \
+    t.at_risk_at, t.breach_at";
 
-/// Reads a ticket and its stamps from the first 19 columns of `r`.
+/// How many columns [`TICKET_COLS`] selects.
+pub const TICKET_COL_COUNT: usize = 21;
+
+/// Reads a ticket and its stamps from the first [`TICKET_COL_COUNT`] columns
+/// of `r`. Its SLA state is the stored snapshot's state now (see
+/// [`crate::sla`]).
 pub fn ticket_from(r: &Row) -> Result<(Ticket, FieldStamps), DbError> {
     let status: Status = r.parse(4)?;
     let priority =
         Priority::from_rank(r.int(5)? as u8).ok_or_else(|| DbError::Corrupt("priority".into()))?;
-    let sla = r.text(17)?;
+    let sla = crate::sla::stored_snapshot(r)?;
     let ticket = Ticket {
         id: r.parse(0)?,
         number: r.opt_int(1)?.map(|n| TicketNumber(n as u64)),
@@ -46,10 +53,7 @@ pub fn ticket_from(r: &Row) -> Result<(Ticket, FieldStamps), DbError> {
         closed_at: opt_time(r.opt_int(14)?),
         due_at: opt_time(r.opt_int(15)?),
         due_override: opt_time(r.opt_int(16)?),
-        sla_state: SlaState::ALL
-            .into_iter()
-            .find(|s| s.code() == sla)
-            .unwrap_or_default(),
+        sla_state: sla.state_at(Utc::now()),
     };
     let stamps =
         serde_json::from_str(&r.text(18)?).map_err(|e| DbError::Corrupt(format!("stamps: {e}")))?;
@@ -107,25 +111,28 @@ pub fn by_ids(
 }
 
 /// Writes a ticket row (insert or full update) and records the change.
+/// `sla` is the ticket's SLA snapshot ([`crate::sla::compute_sla`]).
 pub fn save(
     tx: &mut dyn Tx,
     scope: &mut WriteScope,
     t: &Ticket,
     stamps: &FieldStamps,
+    sla: &SlaSnapshot,
 ) -> Result<(), DbError> {
     let stamps = serde_json::to_string(stamps).map_err(|e| DbError::Corrupt(e.to_string()))?;
     tx.execute(
         "INSERT INTO tickets (workspace_id, id, number, title, description, status, priority_rank, category_id,
             assignee_id, requester, conversation_id, created_at, updated_at, first_response_at, resolved_at,
-            closed_at, due_at, due_override, sla_state, stamps)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+            closed_at, due_at, due_override, sla_state, stamps, at_risk_at, breach_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
          ON CONFLICT (workspace_id, id) DO UPDATE SET number = excluded.number, title = excluded.title,
             description = excluded.description, status = excluded.status, priority_rank = excluded.priority_rank,
             category_id = excluded.category_id, assignee_id = excluded.assignee_id, requester = excluded.requester,
             conversation_id = excluded.conversation_id, updated_at = excluded.updated_at,
             first_response_at = excluded.first_response_at, resolved_at = excluded.resolved_at,
             closed_at = excluded.closed_at, due_at = excluded.due_at, due_override = excluded.due_override,
-            sla_state = excluded.sla_state, stamps = excluded.stamps",
+            sla_state = excluded.sla_state, stamps = excluded.stamps,
+            at_risk_at = excluded.at_risk_at, breach_at = excluded.breach_at",
         params![
             scope.workspace().to_string(),
             t.id.to_string(),
@@ -146,7 +153,9 @@ pub fn save(
             t.due_at.map(ms),
             t.due_override.map(ms),
             t.sla_state.code(),
-            stamps
+            stamps,
+            sla.at_risk_at.map(ms),
+            sla.breach_at.map(ms)
         ],
     )?;
     scope.touch(tx, Kind::Ticket, &t.id.to_string())
@@ -208,8 +217,8 @@ pub fn create(
         ));
     }
     ticket.number = Some(TicketNumber(scope.next_number(tx)? as u64));
-    compute_sla(&mut ticket, origin.now);
-    save(tx, scope, &ticket, &stamps)?;
+    let sla = compute_sla(tx, scope, &mut ticket, true, origin.now)?;
+    save(tx, scope, &ticket, &stamps, &sla)?;
     let created = HistoryEvent {
         id: merge::derived_event_id(origin.op_id, slot::CREATED),
         ticket_id: id,
@@ -243,13 +252,14 @@ pub fn patch(
         .iter()
         .map(|w| merge::apply_write(&mut ticket, &mut stamps, w))
         .collect();
-    compute_sla(&mut ticket, origin.now);
-    if (ticket.clone(), stamps.clone()) != before {
-        save(tx, scope, &ticket, &stamps)?;
-    }
     let at = merge::stamp_time(origin.stamp);
     let events = merge::outcome_events(origin.op_id, id, Some(origin.actor), at, &outcomes);
+    // History first: the SLA is replayed from it.
     insert_history(tx, scope, &events)?;
+    let sla = compute_sla(tx, scope, &mut ticket, false, origin.now)?;
+    if (ticket.clone(), stamps.clone()) != before {
+        save(tx, scope, &ticket, &stamps, &sla)?;
+    }
     Ok(ticket)
 }
 

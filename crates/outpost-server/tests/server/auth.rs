@@ -153,6 +153,25 @@ async fn settings_need_the_admin_role(b: Backend) -> Result<()> {
         expect(res, StatusCode::OK).await?.as_array().map(Vec::len),
         Some(3)
     );
+    let sla = expect(
+        s.req(Method::GET, "/api/v1/settings/sla", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    let res = s
+        .req(Method::PUT, "/api/v1/settings/sla", &ws.token)
+        .json(&sla)
+        .send()
+        .await?;
+    assert_eq!(expect_error(res, StatusCode::FORBIDDEN).await?, "forbidden");
+    let res = s
+        .req(Method::PUT, "/api/v1/settings/sla", &ws.admin_token)
+        .json(&sla)
+        .send()
+        .await?;
+    assert_eq!(expect(res, StatusCode::OK).await?, sla);
     Ok(())
 }
 
@@ -190,6 +209,8 @@ async fn openapi_documents_every_route(b: Backend) -> Result<()> {
         ("put", "/api/v1/agents/{id}"),
         ("get", "/api/v1/categories"),
         ("put", "/api/v1/categories"),
+        ("get", "/api/v1/settings/sla"),
+        ("put", "/api/v1/settings/sla"),
         ("get", "/api/v1/rules"),
         ("put", "/api/v1/rules"),
         ("post", "/api/v1/rules/dry-run"),

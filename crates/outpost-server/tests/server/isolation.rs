@@ -96,10 +96,46 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
         !csv.contains("Beta secret"),
         "A's export has none of B's tickets: {csv}"
     );
+    // B's admin changes B's SLA settings; A's stay the defaults.
+    let b_sla = expect(
+        s.req(Method::GET, "/api/v1/settings/sla", &bws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    let mut changed = b_sla.clone();
+    changed["calendars"][0]["name"] = json!("Beta hours");
+    expect(
+        s.req(Method::PUT, "/api/v1/settings/sla", &bws.admin_token)
+            .json(&changed)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    // A's admin writes A's settings only.
+    expect(
+        s.req(Method::PUT, "/api/v1/settings/sla", &a.admin_token)
+            .json(&b_sla)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    let b_now = expect(
+        s.req(Method::GET, "/api/v1/settings/sla", &bws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(b_now, changed, "A's admin did not overwrite B's settings");
     for path in [
         "/api/v1/conversations",
         "/api/v1/agents",
         "/api/v1/categories",
+        "/api/v1/settings/sla",
     ] {
         let body = s
             .req(Method::GET, path, &a.token)

@@ -10,5 +10,6 @@ mod crash;
 mod inbox;
 mod isolation;
 mod kb;
+mod sla;
 mod sync;
 mod tickets;

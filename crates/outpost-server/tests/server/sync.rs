@@ -491,8 +491,156 @@ async fn two_postgres_processes_poke_each_others_clients() -> Result<()> {
     sse_pokes_within_a_second(&s2, &s1, &ws).await
 }
 
+/// A pushed mutation's actor must be the token's agent: an agent naming the
+/// admin (to pass the admin-only due-date override and KB edits) or another
+/// agent is refused per mutation with `actor_mismatch`, the rest still apply,
+/// and the refusal is not recorded against the op (its own agent may send it).
+async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
+    let s = TestServer::start(b).await?;
+    let ws = s.workspace("Acme").await?;
+    let mut dev = Device::new(ws.agent.id);
+    s.register(&ws.token, dev.id).await?;
+    let (id, m1) = create(&mut dev, now_ms(), "Spoof target");
+    // The same device, but the entries claim to be the admin's.
+    dev.actor = ws.admin.id;
+    let due = chrono::Utc::now() + chrono::Duration::days(30);
+    let spoofed_due = dev.op(
+        now_ms(),
+        MutationOp::UpdateTicket {
+            id,
+            patch: TicketPatch {
+                due_override: Some(Some(due)),
+                ..Default::default()
+            },
+        },
+    );
+    let spoofed_comment = dev.op(
+        now_ms(),
+        MutationOp::AddComment {
+            id: CommentId(Uuid::now_v7()),
+            ticket_id: id,
+            body: "written by the admin, honest".into(),
+            created_at: chrono::Utc::now(),
+        },
+    );
+    let spoofed_kb = dev.op(
+        now_ms(),
+        MutationOp::PutKbArticle {
+            id: outpost_core::KbArticleId(Uuid::now_v7()),
+            article: outpost_core::kb::KbArticleInput {
+                title: "Planted".into(),
+                body: "An article no admin wrote".into(),
+                tags: Vec::new(),
+            },
+            updated_at: chrono::Utc::now(),
+        },
+    );
+    dev.actor = ws.agent.id;
+    // Stamped after the creation (this test device does not tick an HLC).
+    let own = status(&mut dev, now_ms() + 5, id, Status::InProgress);
+    let outbox = vec![m1, spoofed_due.clone(), spoofed_comment, spoofed_kb, own];
+    let res = s.push(&ws.token, dev.id, outbox.clone()).await?;
+    let codes: Vec<_> = res
+        .results
+        .iter()
+        .map(|r| (r.status, r.reason.as_ref().map(|x| x.code.clone())))
+        .collect();
+    let mismatch = (
+        MutationStatus::Rejected,
+        Some(outpost_core::sync::codes::ACTOR_MISMATCH.to_owned()),
+    );
+    assert_eq!(
+        codes,
+        vec![
+            (MutationStatus::Applied, None),
+            mismatch.clone(),
+            mismatch.clone(),
+            mismatch.clone(),
+            (MutationStatus::Applied, None),
+        ],
+        "only the token's agent's own mutations apply"
+    );
+    let t = expect(
+        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(t["status"], "in_progress", "the entry after them applied");
+    assert!(t["dueOverride"].is_null(), "no spoofed due date: {t}");
+    let comments = expect(
+        s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert_eq!(comments.as_array().map(Vec::len), Some(0), "{comments}");
+    let kb = expect(
+        s.req(Method::GET, "/api/v1/kb/articles", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert!(
+        !kb.to_string().contains("Planted"),
+        "no planted article: {kb}"
+    );
+    let history = expect(
+        s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert!(
+        history
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|h| h["actorId"] != ws.admin.id.to_string().as_str()),
+        "nothing is attributed to the admin: {history}"
+    );
+    // A replay is refused the same way; the applied ones are duplicates.
+    let again = s.push(&ws.token, dev.id, outbox).await?;
+    let st: Vec<_> = again.results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        st,
+        vec![
+            MutationStatus::Duplicate,
+            MutationStatus::Rejected,
+            MutationStatus::Rejected,
+            MutationStatus::Rejected,
+            MutationStatus::Duplicate,
+        ]
+    );
+    // The admin's own device may send the very same op: the refusal above
+    // was about who pushed it, not about the change.
+    let admin_dev = Device::new(ws.admin.id);
+    s.register(&ws.admin_token, admin_dev.id).await?;
+    let mut as_admin = spoofed_due;
+    as_admin.client_id = admin_dev.id;
+    as_admin.seq = 1;
+    let res = s
+        .push(&ws.admin_token, admin_dev.id, vec![as_admin])
+        .await?;
+    assert_eq!(res.results[0].status, MutationStatus::Applied, "{res:?}");
+    let t = expect(
+        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
+            .send()
+            .await?,
+        StatusCode::OK,
+    )
+    .await?;
+    assert!(t["dueOverride"].is_string(), "the admin's override: {t}");
+    Ok(())
+}
+
 both!(
     the_same_push_twice_changes_nothing,
+    a_push_cannot_act_as_another_agent,
     an_invalid_mutation_does_not_block_the_rest,
     numbers_stay_unique_under_concurrent_pushes,
     a_losing_concurrent_edit_leaves_a_conflict_entry,

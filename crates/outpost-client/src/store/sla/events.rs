@@ -87,23 +87,8 @@ pub(crate) fn sla_row_at(row: &Row<'_>, at: usize) -> rusqlite::Result<SlaRow> {
     })
 }
 
-fn parse<T: Copy>(all: &[T], code: Option<&str>, name: impl Fn(T) -> &'static str) -> Option<T> {
-    let code = code?;
-    all.iter().copied().find(|v| name(*v) == code)
-}
-
-fn parse_category(value: Option<&str>) -> Option<CategoryId> {
-    value.and_then(|v| Uuid::parse_str(v).ok()).map(CategoryId)
-}
-
 /// One SLA-relevant history row (other fields are ignored).
-#[derive(Debug, Clone)]
-pub(crate) struct Change {
-    pub at: DateTime<Utc>,
-    pub field: String,
-    pub old: Option<String>,
-    pub new: Option<String>,
-}
+pub(crate) type Change = outpost_core::sla::HistoryChange;
 
 /// The ticket's SLA events, oldest first: its creation (with the initial
 /// status, priority and category), status / priority / category changes,
@@ -142,66 +127,20 @@ pub(crate) fn load_events(
 }
 
 /// The events of [`load_events`] from rows already in memory (`changes` in
-/// time then insertion order, `replies` sorted).
+/// time then insertion order, `replies` sorted): the engine's shared replay
+/// ([`outpost_core::sla::events_from_history`]), as the server does it.
 pub(crate) fn events_from(
     row: &SlaRow,
     changes: &[Change],
     replies: &[DateTime<Utc>],
 ) -> Vec<SlaEvent> {
-    let first = |field: &str| changes.iter().find(|c| c.field == field);
-    let status = first("status")
-        .and_then(|c| parse(&Status::ALL, c.old.as_deref(), Status::code))
-        .unwrap_or(row.status);
-    let priority = first("priority")
-        .and_then(|c| parse(&Priority::ALL, c.old.as_deref(), Priority::code))
-        .unwrap_or(row.priority);
-    let category = match first("category") {
-        Some(c) => parse_category(c.old.as_deref()),
-        None => row.category,
+    let facts = outpost_core::sla::TicketFacts {
+        created_at: row.created_at,
+        status: row.status,
+        priority: row.priority,
+        category: row.category,
     };
-    let created = row.created_at;
-    let mut events = Vec::with_capacity(changes.len() + replies.len() + 1);
-    events.push(SlaEvent::Created {
-        at: created,
-        priority,
-        category,
-        status,
-    });
-    // A row stamped before the creation (a skewed clock on another device)
-    // counts from the creation: the engine requires time order.
-    let mut changes = changes.iter().peekable();
-    let mut replies = replies.iter().peekable();
-    loop {
-        let next_change = changes.peek().map(|c| c.at);
-        let next_reply = replies.peek().map(|r| **r);
-        let event = match (next_change, next_reply) {
-            (Some(c), Some(r)) if r < c => replies.next().map(|at| SlaEvent::AgentReplied {
-                at: (*at).max(created),
-            }),
-            (Some(_), _) => changes.next().and_then(|c| change_event(c, created)),
-            (None, Some(_)) => replies.next().map(|at| SlaEvent::AgentReplied {
-                at: (*at).max(created),
-            }),
-            (None, None) => break,
-        };
-        events.extend(event);
-    }
-    events
-}
-
-fn change_event(c: &Change, created: DateTime<Utc>) -> Option<SlaEvent> {
-    let at = c.at.max(created);
-    match c.field.as_str() {
-        "status" => parse(&Status::ALL, c.new.as_deref(), Status::code)
-            .map(|status| SlaEvent::StatusChanged { at, status }),
-        "priority" => parse(&Priority::ALL, c.new.as_deref(), Priority::code)
-            .map(|priority| SlaEvent::PriorityChanged { at, priority }),
-        "category" => Some(SlaEvent::CategoryChanged {
-            at,
-            category: parse_category(c.new.as_deref()),
-        }),
-        _ => None,
-    }
+    outpost_core::sla::events_from_history(&facts, changes, replies)
 }
 
 #[cfg(test)]
