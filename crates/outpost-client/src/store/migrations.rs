@@ -554,10 +554,9 @@ mod tests {
 
     #[test]
     fn the_outcomes_migration_marks_the_store_for_evaluation() {
-        assert!(M0012_REPORT_OUTCOMES.contains(&format!(
-            "'{}'",
-            crate::store::sla::OUTCOMES_PENDING
-        )));
+        assert!(
+            M0012_REPORT_OUTCOMES.contains(&format!("'{}'", crate::store::sla::OUTCOMES_PENDING))
+        );
         assert_eq!(MIGRATIONS[OUTCOMES_VERSION - 1], M0012_REPORT_OUTCOMES);
     }
 

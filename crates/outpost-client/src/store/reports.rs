@@ -43,7 +43,8 @@ impl Hasher for IdHasher {
     }
     fn write(&mut self, bytes: &[u8]) {
         for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
     }
     fn write_u128(&mut self, v: u128) {
@@ -292,7 +293,7 @@ impl Store {
         for (i, t) in touched.iter().enumerate() {
             // Days ending at or before the creation are not the ticket's.
             let mut lo = days_ending_by(t.created_at);
-            while let Some(&&(_, at, old)) = evs.next_if(|e| e.0 as usize == i) {
+            while let Some(&(_, at, old)) = evs.next_if(|e| e.0 as usize == i) {
                 let hi = days_ending_by(at).max(lo);
                 add(old, lo, hi);
                 lo = hi;

@@ -15,6 +15,12 @@
 //! - the ticket's state *at* an instant is the stored snapshot's
 //!   `state_at(instant)`: the stored state may be stale between
 //!   re-evaluations, its instants never are.
+//! - *outcomes* ([`TargetOutcome`]): each target's state, completion and
+//!   deadline from the same evaluation, stored in the `fr_*` / `res_*`
+//!   columns (migration 12) for reports. Written with the snapshot; an SLA
+//!   settings change re-evaluates them for every ticket (the snapshot of
+//!   open ones only). Time alone changes them only by a running target
+//!   passing its deadline, which reports read as breached.
 //!
 //! [`Store::reevaluate_sla`]: super::Store::reevaluate_sla
 
@@ -24,9 +30,11 @@ mod time;
 
 pub(crate) use events::{
     Change, OUTCOME_COLUMNS, Outcomes, SLA_COLUMNS, SlaRow, TargetOutcome, events_from,
-    load_events, sla_row, sla_row_at,
+    load_events, sla_row,
 };
-pub(crate) use settings::{OUTCOMES_PENDING, ensure_outcomes, ensure_sla_settings};
+#[cfg(test)]
+pub(crate) use settings::OUTCOMES_PENDING;
+pub(crate) use settings::{ensure_outcomes, ensure_sla_settings};
 #[cfg(test)]
 pub(crate) use time::active_ranks;
 pub use time::{SlaCounts, SlaTransition};

@@ -132,7 +132,9 @@ pub(crate) fn ensure_outcomes(
     if pending(&tx)? {
         let rows: Vec<(TicketId, super::SlaRow)> = tx
             .prepare(&format!("SELECT t.id, {} FROM tickets t", config.columns()))?
-            .query_map([], |r| Ok((TicketId(r.get(0)?), super::events::sla_row_at(r, 1)?)))?
+            .query_map([], |r| {
+                Ok((TicketId(r.get(0)?), super::events::sla_row_at(r, 1)?))
+            })?
             .collect::<Result<_, _>>()?;
         for (id, row) in rows {
             let sets = evaluate_row(&tx, config, id, &row, now)?.outcome_assignments();
