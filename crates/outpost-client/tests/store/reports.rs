@@ -660,7 +660,10 @@ fn a_bad_period_is_refused_and_sections_export_to_csv() {
 /// full SLA evaluation at now, as the Details tab shows it, counted by the
 /// definitions of `outpost_core::report`: what a report replaying every
 /// history would say.
-fn replayed_compliance(store: &Store, r: &Report) -> ([(u64, u64); 2], Vec<(String, [u64; 2])>) {
+/// Met / missed per target, and missed per target by priority code.
+type Compliance = ([(u64, u64); 2], Vec<(String, [u64; 2])>);
+
+fn replayed_compliance(store: &Store, r: &Report) -> Compliance {
     let within = |at: Option<DateTime<Utc>>| at.is_some_and(|at| r.from <= at && at < r.to);
     let mut totals = [(0, 0); 2];
     let mut by_priority: Vec<(String, [u64; 2])> = Priority::ALL
