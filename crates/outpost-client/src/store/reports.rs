@@ -225,33 +225,6 @@ impl Store {
             }
         }
 
-        // Status events since the start of touched tickets, in time order.
-        let mut events: Vec<(u32, i64, Option<Status>)> = Vec::new();
-        let mut resolved_per_day = vec![0u64; period.days.len()];
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT ticket_id, at, old_value, new_value FROM history INDEXED BY history_status_by_at
-                 WHERE field = 'status' AND at >= ?1 ORDER BY at, rowid",
-            )?;
-            let mut rows = stmt.query([from])?;
-            while let Some(r) = rows.next()? {
-                let Some(&t) = index.get(&id_at(r, 0)?) else {
-                    continue;
-                };
-                let at: i64 = r.get(1)?;
-                let old = status_code(r.get_ref(2)?);
-                if old.is_some_and(Status::is_active)
-                    && status_code(r.get_ref(3)?).is_some_and(|s| !s.is_active())
-                    && let Some(d) = day_of(at)
-                {
-                    resolved_per_day[d] += 1;
-                }
-                events.push((t, at, old));
-            }
-        }
-        // Grouped by ticket, each ticket's still in time order.
-        events.sort_by_key(|e| e.0);
-
         // Backlog: untouched tickets keep their current status all period.
         let mut untouched = [0i64; 3];
         {
@@ -276,8 +249,11 @@ impl Store {
         // A touched ticket's status at a day's end is the old value of its
         // first status change at or after it (else its current status): the
         // old value of each change holds over the days ending after the
-        // previous change and at or before it. Added per status as +1 / -1
-        // at the first / past-the-last day of each stretch.
+        // ticket's previous change (or its creation) and at or before this
+        // one. Added per status as +1 / -1 at the first / past-the-last day
+        // of each stretch, while reading the status events since the start
+        // in time order (so each ticket's in its own order); `lo` is the
+        // first day of each touched ticket's current stretch.
         let n_days = ends.len();
         let mut diff = vec![[0i64; 3]; n_days + 1];
         let mut add = |status: Option<Status>, lo: usize, hi: usize| {
@@ -288,17 +264,43 @@ impl Store {
                 diff[hi][i] -= 1;
             }
         };
-        let days_ending_by = |at: i64| ends.partition_point(|&end| end <= at);
-        let mut evs = events.iter().peekable();
-        for (i, t) in touched.iter().enumerate() {
-            // Days ending at or before the creation are not the ticket's.
-            let mut lo = days_ending_by(t.created_at);
-            while let Some(&(_, at, old)) = evs.next_if(|e| e.0 as usize == i) {
-                let hi = days_ending_by(at).max(lo);
-                add(old, lo, hi);
-                lo = hi;
+        // Days ending at or before the creation are not the ticket's.
+        let mut lo: Vec<u16> = touched
+            .iter()
+            .map(|t| ends.partition_point(|&end| end <= t.created_at) as u16)
+            .collect();
+        let mut resolved_per_day = vec![0u64; period.days.len()];
+        {
+            let mut stmt = conn.prepare_cached(
+                "SELECT ticket_id, at, old_value, new_value FROM history INDEXED BY history_status_by_at
+                 WHERE field = 'status' AND at >= ?1 ORDER BY at, rowid",
+            )?;
+            let mut rows = stmt.query([from])?;
+            // Days ending at or before the current event (events ascend).
+            let mut ended = 0usize;
+            while let Some(r) = rows.next()? {
+                let Some(&t) = index.get(&id_at(r, 0)?) else {
+                    continue;
+                };
+                let t = t as usize;
+                let at: i64 = r.get(1)?;
+                while ended < n_days && ends[ended] <= at {
+                    ended += 1;
+                }
+                let old = status_code(r.get_ref(2)?);
+                if old.is_some_and(Status::is_active)
+                    && at < to
+                    && status_code(r.get_ref(3)?).is_some_and(|s| !s.is_active())
+                {
+                    resolved_per_day[ended] += 1;
+                }
+                let hi = ended.max(usize::from(lo[t]));
+                add(old, usize::from(lo[t]), hi);
+                lo[t] = hi as u16;
             }
-            add(Some(t.status), lo, n_days);
+        }
+        for (t, lo) in touched.iter().zip(lo) {
+            add(Some(t.status), usize::from(lo), n_days);
         }
         let mut running = untouched.map(|n| n.max(0));
         let days = period
