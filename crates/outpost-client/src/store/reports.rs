@@ -123,8 +123,10 @@ struct Touched {
 struct Tally {
     met: [u64; 2],
     missed: [u64; 2],
-    by_priority: HashMap<Priority, [u64; 2]>,
-    by_category: HashMap<Option<CategoryId>, [u64; 2]>,
+    /// By priority rank.
+    by_priority: [[u64; 2]; 4],
+    /// A handful of categories: a list beats hashing.
+    by_category: Vec<(Option<CategoryId>, [u64; 2])>,
 }
 
 impl Store {
@@ -169,8 +171,15 @@ impl Store {
                         let priority = Priority::from_rank(r.get(1)?).unwrap_or(Priority::Normal);
                         let category = r.get::<_, Option<Uuid>>(2)?.map(CategoryId);
                         tally.missed[i] += 1;
-                        tally.by_priority.entry(priority).or_default()[i] += 1;
-                        tally.by_category.entry(category).or_default()[i] += 1;
+                        tally.by_priority[usize::from(priority.rank())][i] += 1;
+                        match tally.by_category.iter_mut().find(|c| c.0 == category) {
+                            Some(c) => c.1[i] += 1,
+                            None => {
+                                let mut n = [0; 2];
+                                n[i] = 1;
+                                tally.by_category.push((category, n));
+                            }
+                        }
                     }
                     _ => {}
                 }
@@ -178,8 +187,13 @@ impl Store {
         }
 
         // Touched tickets: one covering index range scan.
-        let mut index: IdMap<u32> = IdMap::default();
-        let mut touched: Vec<Touched> = Vec::new();
+        // Sized for every ticket (kept exact by triggers): no rehashing.
+        let tickets: i64 = conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM ticket_counts")?
+            .query_row([], |r| r.get(0))?;
+        let capacity = usize::try_from(tickets).unwrap_or(0);
+        let mut index: IdMap<u32> = IdMap::with_capacity_and_hasher(capacity, Default::default());
+        let mut touched: Vec<Touched> = Vec::with_capacity(capacity);
         let mut first_response_ms = Vec::new();
         let mut resolution_ms = Vec::new();
         let mut created_per_day = vec![0u64; period.days.len()];
@@ -331,7 +345,7 @@ impl Store {
         let breaches_by_priority = Priority::ALL
             .into_iter()
             .map(|p| {
-                let n = tally.by_priority.get(&p).copied().unwrap_or_default();
+                let n = tally.by_priority[usize::from(p.rank())];
                 BreachGroup {
                     key: p.code().into(),
                     label: p.label().into(),
