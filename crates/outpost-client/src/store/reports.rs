@@ -285,33 +285,52 @@ impl Store {
             .collect();
         let mut resolved_per_day = vec![0u64; period.days.len()];
         {
+            // In index order: by time, then ticket and values; rows of one
+            // instant (a few at most) are put back in insertion order
+            // before use. (`ORDER BY at, rowid` would sort every row.)
             let mut stmt = conn.prepare_cached(
-                "SELECT ticket_id, at, old_value, new_value FROM history INDEXED BY history_status_by_at
-                 WHERE field = 'status' AND at >= ?1 ORDER BY at, rowid",
+                "SELECT ticket_id, at, old_value, new_value, rowid
+                 FROM history INDEXED BY history_status_by_at
+                 WHERE field = 'status' AND at >= ?1 ORDER BY at",
             )?;
             let mut rows = stmt.query([from])?;
-            // Days ending at or before the current event (events ascend).
+            // Days ending at or before the current instant (instants ascend).
             let mut ended = 0usize;
+            // The touched tickets' events at one instant: (rowid, ticket,
+            // old status, whether it resolved the ticket).
+            let mut same_at: Vec<(i64, usize, Option<Status>, bool)> = Vec::new();
+            let mut current_at = i64::MIN;
+            let mut flush =
+                |same_at: &mut Vec<(i64, usize, Option<Status>, bool)>, at: i64, ended: usize| {
+                    same_at.sort_unstable_by_key(|e| e.0);
+                    for &(_, t, old, resolves) in same_at.iter() {
+                        if resolves && at < to {
+                            resolved_per_day[ended] += 1;
+                        }
+                        let hi = ended.max(usize::from(lo[t]));
+                        add(old, usize::from(lo[t]), hi);
+                        lo[t] = hi as u16;
+                    }
+                    same_at.clear();
+                };
             while let Some(r) = rows.next()? {
                 let Some(&t) = index.get(&id_at(r, 0)?) else {
                     continue;
                 };
-                let t = t as usize;
                 let at: i64 = r.get(1)?;
-                while ended < n_days && ends[ended] <= at {
-                    ended += 1;
+                if at != current_at {
+                    flush(&mut same_at, current_at, ended);
+                    current_at = at;
+                    while ended < n_days && ends[ended] <= at {
+                        ended += 1;
+                    }
                 }
                 let old = status_code(r.get_ref(2)?);
-                if old.is_some_and(Status::is_active)
-                    && at < to
-                    && status_code(r.get_ref(3)?).is_some_and(|s| !s.is_active())
-                {
-                    resolved_per_day[ended] += 1;
-                }
-                let hi = ended.max(usize::from(lo[t]));
-                add(old, usize::from(lo[t]), hi);
-                lo[t] = hi as u16;
+                let resolves = old.is_some_and(Status::is_active)
+                    && status_code(r.get_ref(3)?).is_some_and(|s| !s.is_active());
+                same_at.push((r.get(4)?, t as usize, old, resolves));
             }
+            flush(&mut same_at, current_at, ended);
         }
         for (t, lo) in touched.iter().zip(lo) {
             add(Some(t.status), usize::from(lo), n_days);

@@ -922,3 +922,47 @@ fn a_store_from_before_stored_outcomes_gets_them_at_first_open() {
     );
     assert!(met > 0 && missed > 0, "{met} met, {missed} missed");
 }
+
+/// Two status changes of one ticket in the same millisecond: the backlog of
+/// the days before uses the first one's old value (insertion order), not
+/// the order the status index happens to list them in.
+#[test]
+fn status_changes_at_one_instant_keep_their_order() {
+    let mut f = seeded();
+    let db = Connection::open(f.store.path()).unwrap();
+    let open = walk(
+        &f.store,
+        &TicketQuery {
+            statuses: vec![Status::Open],
+            ..Default::default()
+        },
+        100,
+    );
+    let now = f.clock.now();
+    let old = open
+        .iter()
+        .find(|c| c.ticket.created_at < now - Duration::days(2))
+        .expect("an Open ticket from before yesterday");
+    // Old values "open" then "in_progress": the index lists the second first.
+    for status in [Status::InProgress, Status::Waiting] {
+        f.store
+            .update_ticket(
+                old.ticket.id,
+                &TicketPatch {
+                    status: Some(status),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let r = f
+        .store
+        .report(&ReportQuery {
+            period: ReportPeriod::Last7Days,
+            agent_id: None,
+            category_id: None,
+            priority: None,
+        })
+        .unwrap();
+    check(&db, &r, now);
+}
