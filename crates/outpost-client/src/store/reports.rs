@@ -13,7 +13,9 @@
 //!   status change, creation, first response or resolution since then bumps
 //!   `updated_at`), read once through `tickets_by_updated`, which covers them;
 //! - *status events*: the status history since the period's start, read once
-//!   through the partial covering index `history_status_by_at`;
+//!   through the partial covering index `history_status_by_at`, in its order
+//!   (rows of one instant put back in insertion order, rather than sorting
+//!   every row);
 //! - the backlog of tickets untouched since the period's start is their
 //!   current status, summed from `ticket_counts`; a touched ticket adds its
 //!   status between consecutive status events to the days in between.
@@ -132,7 +134,8 @@ struct Tally {
 impl Store {
     /// The report for `q`, computed at the clock's now with days cut in the
     /// current agent's timezone (else the workspace's). A bad custom period
-    /// is a validation error.
+    /// is a validation error. Reads the stored outcomes of migration 12 (a
+    /// store opened at an older schema version, in upgrade tests, has none).
     pub fn report(&self, q: &ReportQuery) -> StoreResult<Report> {
         let (tz, now) = self.tz_now()?;
         let period = q.period.resolve(&tz, now)?;
