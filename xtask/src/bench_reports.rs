@@ -1,8 +1,8 @@
 //! The Reports view's figures (`store/reports.rs`): the whole 30-day report
-//! over the 100k store (`report_30d`, held to 200 ms p95; the app keeps its
-//! store open, so resolved tickets' replayed outcomes are in memory after the
-//! first report), with and without filters; the first report after opening
-//! the store (`report_30d_cold`); and the 7-day report.
+//! over the 100k store (`report_30d`, held to 200 ms p95), with and without
+//! filters; the first report after opening the store (`report_30d_cold`:
+//! per-target outcomes are stored with each ticket, so it replays nothing
+//! either); and the 7-day report.
 
 use crate::bench::Bench;
 use anyhow::Result;

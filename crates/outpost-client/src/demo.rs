@@ -330,9 +330,10 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
         let mut ins_ticket = tx.prepare(
             "INSERT INTO tickets (id, number, title, description, status, priority, category_id, assignee_id,
                  requester, created_at, updated_at, first_response_at, resolved_at, closed_at, due_at,
-                 due_override, sla_state, at_risk_at, breach_at, next_change)
+                 due_override, sla_state, at_risk_at, breach_at, next_change,
+                 fr_state, fr_done_at, fr_deadline, res_state, res_done_at, res_deadline)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                     ?18, ?19, ?20)",
+                     ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
         )?;
         let mut ins_comment = tx.prepare(
             "INSERT INTO comments (id, ticket_id, author_id, body, mentions_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -485,7 +486,7 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                 .max()
                 .unwrap_or(created)
                 .max(closed.unwrap_or(0));
-            let snapshot = demo_snapshot(
+            let (snapshot, outcomes) = demo_snapshot(
                 &sla,
                 (status, priority, categories[cat].id, created),
                 &events,
@@ -513,6 +514,12 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
                 snapshot.at_risk_at.map(to_ms),
                 snapshot.breach_at.map(to_ms),
                 snapshot.next_change.map(to_ms),
+                outcomes.map(|o| o[0].state.rank()),
+                outcomes.and_then(|o| o[0].done_at),
+                outcomes.and_then(|o| o[0].deadline),
+                outcomes.map(|o| o[1].state.rank()),
+                outcomes.and_then(|o| o[1].done_at),
+                outcomes.and_then(|o| o[1].deadline),
             ])?;
             for (cid, author, body, mentions, when) in comments {
                 ins_comment.execute(params![cid, id, author.0, body, mentions, when])?;
@@ -538,15 +545,16 @@ pub fn seed(store: &mut Store, size: DemoSize) -> StoreResult<DemoSummary> {
     Ok(summary)
 }
 
-/// The engine's snapshot for a demo ticket, from the history rows written for
-/// it, through the same mapping the store applies after an edit.
+/// The engine's snapshot and per-target outcomes for a demo ticket, from the
+/// history rows written for it, through the same mapping the store applies
+/// after an edit.
 fn demo_snapshot(
     sla: &crate::store::SlaConfig,
     (status, priority, category, created): (Status, Priority, CategoryId, i64),
     events: &[DemoEvent],
     due_override: Option<i64>,
     now_ms: i64,
-) -> SlaSnapshot {
+) -> (SlaSnapshot, crate::store::Outcomes) {
     let mut changes: Vec<Change> = events
         .iter()
         .filter(|e| {
@@ -573,7 +581,8 @@ fn demo_snapshot(
         conversation: None,
         due_override: due_override.map(crate::clock::from_ms),
         stored: SlaSnapshot::default(),
+        outcomes: None,
     };
     let events = events_from(&row, &changes, &[]);
-    sla.snapshot(&events, crate::clock::from_ms(now_ms), row.due_override)
+    sla.evaluate_stored(&events, crate::clock::from_ms(now_ms), row.due_override)
 }

@@ -203,33 +203,50 @@ impl Store {
         self.kb_match(&fts, limit)
     }
 
-    /// Articles matching an FTS5 expression, best first.
+    /// Articles matching an FTS5 expression, best first. Ranks every match
+    /// first (BM25 only), then cuts the passage of the `limit` best: a
+    /// snippet tokenizes the whole body, and a ticket's query matches most
+    /// of a large knowledge base.
     pub(crate) fn kb_match(&self, fts: &str, limit: i64) -> StoreResult<Vec<KbHit>> {
-        let mut stmt = self.conn().prepare_cached(
+        let best: Vec<(i64, f64)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT rowid, bm25(kb_fts, 8.0, 1.0, 4.0) AS r FROM kb_fts
+                 WHERE kb_fts MATCH ?1 ORDER BY r LIMIT ?2",
+            )?
+            .query_map(params![fts, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut hit = self.conn().prepare_cached(
             "SELECT a.id, a.title, a.tags_json, a.updated_at, a.body,
-                    snippet(kb_fts, 1, ?2, ?3, '…', 24), bm25(kb_fts, 8.0, 1.0, 4.0) AS r
+                    snippet(kb_fts, 1, ?2, ?3, '…', 24)
              FROM kb_fts JOIN kb_articles a ON a.rid = kb_fts.rowid
-             WHERE kb_fts MATCH ?1 ORDER BY r LIMIT ?4",
+             WHERE kb_fts MATCH ?1 AND kb_fts.rowid = ?4",
         )?;
-        let rows = stmt.query_map(params![fts, HIT_START, HIT_END, limit], |r| {
-            let tags: String = r.get(2)?;
-            let body: String = r.get(4)?;
-            let snippet: String = r.get(5)?;
-            let passage = if snippet.contains(HIT_START) {
-                passage_parts(&snippet)
-            } else {
-                opening(&body)
-            };
-            Ok(KbHit {
-                id: KbArticleId(r.get(0)?),
-                title: r.get(1)?,
-                tags: serde_json::from_str(&tags).unwrap_or_default(),
-                score: -r.get::<_, f64>(6)?,
-                passage,
-                updated_at: from_ms(r.get(3)?),
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut out = Vec::with_capacity(best.len());
+        for (rowid, rank) in best {
+            let found = hit
+                .query_row(params![fts, HIT_START, HIT_END, rowid], |r| {
+                    let tags: String = r.get(2)?;
+                    let body: String = r.get(4)?;
+                    let snippet: String = r.get(5)?;
+                    let passage = if snippet.contains(HIT_START) {
+                        passage_parts(&snippet)
+                    } else {
+                        opening(&body)
+                    };
+                    Ok(KbHit {
+                        id: KbArticleId(r.get(0)?),
+                        title: r.get(1)?,
+                        tags: serde_json::from_str(&tags).unwrap_or_default(),
+                        score: -rank,
+                        passage,
+                        updated_at: from_ms(r.get(3)?),
+                    })
+                })
+                .optional()?;
+            out.extend(found);
+        }
+        Ok(out)
     }
 
     /// Creates (no `id`) or replaces an article (admins only); queued for the

@@ -419,6 +419,50 @@ CREATE TABLE bulk_batch_tickets (
 ) WITHOUT ROWID;
 "#;
 
+/// Migration 12: reports and insights without replaying histories.
+///
+/// - per-target SLA outcomes (`fr_*`: first response, `res_*`: resolution):
+///   the engine's state at the last evaluation, when the target was met or
+///   missed, and its deadline; written with the snapshot in the same
+///   transaction as every edit (`store/sla`), for every ticket. `fr_at` /
+///   `res_at` is the instant a report counts the target at: its completion
+///   when met or missed, its deadline while running or breached (a running
+///   target whose deadline passed is breached), none while paused. The store
+///   evaluates every existing ticket's outcomes at the first open after this
+///   migration (`sla_outcomes_pending`).
+/// - `tickets_by_updated` also covers what a report reads of the tickets
+///   updated in its period (status, creation, first response, resolution);
+///   those change only with `updated_at`, so no extra index writes.
+/// - `tickets_open_load`: agent load (open tickets per assignee with their
+///   SLA instants) without reading the table.
+/// - `tickets_resolved_by_group`: the newest resolved tickets of a category
+///   and priority (typical handling time in insights), in order.
+const M0012_REPORT_OUTCOMES: &str = r#"
+ALTER TABLE tickets ADD COLUMN fr_state INTEGER CHECK (fr_state BETWEEN 0 AND 6);
+ALTER TABLE tickets ADD COLUMN fr_done_at INTEGER;
+ALTER TABLE tickets ADD COLUMN fr_deadline INTEGER;
+ALTER TABLE tickets ADD COLUMN res_state INTEGER CHECK (res_state BETWEEN 0 AND 6);
+ALTER TABLE tickets ADD COLUMN res_done_at INTEGER;
+ALTER TABLE tickets ADD COLUMN res_deadline INTEGER;
+ALTER TABLE tickets ADD COLUMN fr_at INTEGER GENERATED ALWAYS AS (CASE
+    WHEN fr_state IN (5, 6) THEN fr_done_at WHEN fr_state IN (1, 2, 3) THEN fr_deadline END) VIRTUAL;
+ALTER TABLE tickets ADD COLUMN res_at INTEGER GENERATED ALWAYS AS (CASE
+    WHEN res_state IN (5, 6) THEN res_done_at WHEN res_state IN (1, 2, 3) THEN res_deadline END) VIRTUAL;
+CREATE INDEX tickets_fr_outcome ON tickets (fr_at, fr_state, priority, category_id, assignee_id)
+    WHERE fr_at IS NOT NULL;
+CREATE INDEX tickets_res_outcome ON tickets (res_at, res_state, priority, category_id, assignee_id)
+    WHERE res_at IS NOT NULL;
+DROP INDEX tickets_by_updated;
+CREATE INDEX tickets_by_updated ON tickets (updated_at, id, priority, assignee_id, category_id,
+    status, created_at, first_response_at, resolved_at);
+CREATE INDEX tickets_open_load ON tickets (assignee_id, sla_state, breach_at, at_risk_at,
+    priority, category_id) WHERE status IN (0, 1, 2);
+CREATE INDEX tickets_resolved_by_group ON tickets (category_id, priority, created_at, resolved_at)
+    WHERE status IN (3, 4);
+INSERT INTO meta (key, value) VALUES ('sla_outcomes_pending', '1')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -432,6 +476,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0009_KNOWLEDGE_BASE,
     M0010_BULK_UNDO,
     super::sync_apply::SYNC_MIGRATION,
+    M0012_REPORT_OUTCOMES,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -445,6 +490,10 @@ pub const NOTIFIED_VERSION: usize = 5;
 
 /// The first schema version with the sync tables (`sync_apply::SYNC_MIGRATION`).
 pub const SYNC_VERSION: usize = 11;
+
+/// The first schema version with the per-target SLA outcome columns
+/// (migration 12).
+pub const OUTCOMES_VERSION: usize = 12;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {
@@ -501,6 +550,14 @@ mod tests {
             "schema_too_new",
             "a newer store is refused: {err}"
         );
+    }
+
+    #[test]
+    fn the_outcomes_migration_marks_the_store_for_evaluation() {
+        assert!(
+            M0012_REPORT_OUTCOMES.contains(&format!("'{}'", crate::store::sla::OUTCOMES_PENDING))
+        );
+        assert_eq!(MIGRATIONS[OUTCOMES_VERSION - 1], M0012_REPORT_OUTCOMES);
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use board::MAX_PAGE;
 pub use comments::parse_mentions;
 pub use kb::MAX_KB_HITS;
 pub use reads::TableCounts;
-pub(crate) use sla::{Change, SlaConfig, SlaRow, events_from};
+pub(crate) use sla::{Change, Outcomes, SlaConfig, SlaRow, events_from};
 pub use sla::{SlaCounts, SlaTransition};
 pub use sync_apply::{Rejection, SyncConflict};
 pub use undo::KEEP_BATCHES;
@@ -118,8 +118,6 @@ pub struct Store {
     /// Whether the schema has `ticket_counts` (migration 4); false only for
     /// stores opened at an older version (upgrade tests).
     counts_table: bool,
-    /// Completed SLA targets already replayed for reports (`reports.rs`).
-    report_cache: std::sync::Mutex<reports::ReportCache>,
 }
 
 impl std::fmt::Debug for Store {
@@ -182,7 +180,10 @@ impl Store {
         };
         setup::ensure_workspace(&conn, &mut ids, options.clock.now())?;
         let sla = if migrations.len() >= migrations::SLA_VERSION {
-            sla::ensure_sla_settings(&mut conn, options.clock.now())?
+            let outcomes = migrations.len() >= migrations::OUTCOMES_VERSION;
+            let sla = sla::ensure_sla_settings(&mut conn, options.clock.now(), outcomes)?;
+            sla::ensure_outcomes(&mut conn, &sla, options.clock.now())?;
+            sla
         } else {
             // An older schema (upgrade tests): behave as the app that wrote it.
             sla::SlaConfig::without_storage()
@@ -216,7 +217,6 @@ impl Store {
             numbering,
             sla: Arc::new(sla),
             counts_table,
-            report_cache: Default::default(),
         })
     }
 

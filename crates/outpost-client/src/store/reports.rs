@@ -1,79 +1,75 @@
 //! The Reports view's numbers, computed from the local store so they work
-//! offline. Definitions are in `outpost_core::report`; this file finds the
-//! tickets each figure needs with as few scans as possible:
+//! offline. Definitions are in `outpost_core::report`; this file reads each
+//! figure's rows with as few index range scans as possible, never the table:
 //!
+//! - per-target outcomes: the SLA outcome columns (migration 12, kept by the
+//!   store with the snapshot in every edit's transaction, see `store/sla`)
+//!   give each target's counting instant (`fr_at` / `res_at`: completion
+//!   when met or missed, deadline while running or breached), read through
+//!   their own indexes for the period. A running target whose deadline is in
+//!   the period is breached by now (periods end at most just after now), so
+//!   this is exactly what replaying every history at now would give;
 //! - *touched* tickets: in scope and updated since the period's start (any
 //!   status change, creation, first response or resolution since then bumps
-//!   `updated_at`), read once through `tickets_by_updated`;
+//!   `updated_at`), read once through `tickets_by_updated`, which covers them;
 //! - *status events*: the status history since the period's start, read once
-//!   through the partial covering index `history_status_by_at`;
+//!   through the partial covering index `history_status_by_at`, in its order
+//!   (rows of one instant put back in insertion order, rather than sorting
+//!   every row);
 //! - the backlog of tickets untouched since the period's start is their
-//!   current status, summed from `ticket_counts`;
-//! - per-target outcomes come from the SLA engine replaying the history of
-//!   each ticket whose target may have completed or been breached in the
-//!   period (a shortcut would disagree with the Details tab). Outcomes are
-//!   kept in memory ([`ReportCache`]) until the ticket is updated (its
-//!   `updated_at` moves), the SLA settings change, or time reaches the
-//!   deadline of a target still running (the only change time makes on its
-//!   own: met, missed, paused and breached outcomes stay as they are without
-//!   an edit). Tickets with a linked conversation (replies do not touch the
-//!   ticket row) are replayed every time.
+//!   current status, summed from `ticket_counts`; a touched ticket adds its
+//!   status between consecutive status events to the days in between.
 
-use super::sla::{load_events, sla_row_at};
-use super::{SlaConfig, Store};
+use super::Store;
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
 use outpost_core::report::{
     AgentLoad, BreachGroup, Report, ReportDay, ReportQuery, ReportSection, TargetCompliance,
     TimeDistribution,
 };
-use outpost_core::sla::{SlaEvent, SlaTarget, TargetEvaluation, evaluate_targets};
+use outpost_core::sla::SlaTarget;
 use outpost_core::{AgentId, CategoryId, Priority, SlaState, Status};
 use rusqlite::params_from_iter;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hasher};
 use uuid::Uuid;
 
-/// One target's outcome as a report needs it (ms instants).
-#[derive(Debug, Clone, Copy)]
-struct Outcome {
-    state: SlaState,
-    completed_at: Option<i64>,
-    deadline: Option<i64>,
-}
+/// Hashes ticket ids (random 128-bit values) by folding their halves.
+#[derive(Default)]
+struct IdHasher(u64);
 
-impl Outcome {
-    fn of(t: &TargetEvaluation) -> Self {
-        Outcome {
-            state: t.state,
-            completed_at: t.completed_at.map(ms),
-            deadline: t.deadline.map(ms),
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
         }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = ((v as u64) ^ ((v >> 64) as u64)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
-/// Outcomes of both targets (first response, resolution); `None` without a policy.
-type Outcomes = Option<[Outcome; 2]>;
+type IdMap<V> = HashMap<u128, V, BuildHasherDefault<IdHasher>>;
 
-/// Replayed outcomes by row id, with the `updated_at` they were computed for
-/// and the instant they stop holding (`None`: until the next edit), valid
-/// for one SLA config.
-#[derive(Debug, Default)]
-pub(crate) struct ReportCache {
-    config: Option<Arc<SlaConfig>>,
-    done: HashMap<i64, (i64, Option<i64>, Outcomes)>,
-}
-
-/// Until when `outcomes` hold without an edit: the earliest deadline of a
-/// target still on track or at risk.
-fn valid_until(outcomes: &Outcomes) -> Option<i64> {
-    outcomes
-        .iter()
-        .flatten()
-        .filter(|o| matches!(o.state, SlaState::OnTrack | SlaState::AtRisk))
-        .filter_map(|o| o.deadline)
-        .min()
+/// A ticket id column as a number (its 16 bytes, big-endian).
+fn id_at(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<u128> {
+    match r.get_ref(i)? {
+        ValueRef::Blob(b) if b.len() == 16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(b);
+            Ok(u128::from_be_bytes(a))
+        }
+        _ => Err(rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Blob,
+            "invalid ticket id".into(),
+        )),
+    }
 }
 
 /// `AND ...` clauses (on `t`) and their values for the report's filters.
@@ -109,9 +105,13 @@ fn active_index(status: Status) -> Option<usize> {
     }
 }
 
-fn status_code(code: Option<&str>) -> Option<Status> {
-    let code = code?;
-    Status::ALL.into_iter().find(|s| s.code() == code)
+fn status_code(code: ValueRef<'_>) -> Option<Status> {
+    let ValueRef::Text(code) = code else {
+        return None;
+    };
+    Status::ALL
+        .into_iter()
+        .find(|s| s.code().as_bytes() == code)
 }
 
 /// One touched ticket.
@@ -125,204 +125,120 @@ struct Touched {
 struct Tally {
     met: [u64; 2],
     missed: [u64; 2],
-    by_priority: HashMap<Priority, [u64; 2]>,
-    by_category: HashMap<Option<CategoryId>, [u64; 2]>,
-}
-
-impl Tally {
-    /// Counts `t` if it completed (or was breached) in `[from, to)`.
-    fn add(
-        &mut self,
-        i: usize,
-        t: &Outcome,
-        from: i64,
-        to: i64,
-        priority: Priority,
-        category: Option<CategoryId>,
-    ) {
-        let within = |at: Option<i64>| at.is_some_and(|at| (from..to).contains(&at));
-        let missed = match t.state {
-            SlaState::Met if within(t.completed_at) => false,
-            SlaState::Missed if within(t.completed_at) => true,
-            SlaState::Breached if within(t.deadline) => true,
-            _ => return,
-        };
-        if missed {
-            self.missed[i] += 1;
-            self.by_priority.entry(priority).or_default()[i] += 1;
-            self.by_category.entry(category).or_default()[i] += 1;
-        } else {
-            self.met[i] += 1;
-        }
-    }
+    /// By priority rank.
+    by_priority: [[u64; 2]; 4],
+    /// A handful of categories: a list beats hashing.
+    by_category: Vec<(Option<CategoryId>, [u64; 2])>,
 }
 
 impl Store {
     /// The report for `q`, computed at the clock's now with days cut in the
     /// current agent's timezone (else the workspace's). A bad custom period
-    /// is a validation error.
+    /// is a validation error. Reads the stored outcomes of migration 12 (a
+    /// store opened at an older schema version, in upgrade tests, has none).
     pub fn report(&self, q: &ReportQuery) -> StoreResult<Report> {
         let (tz, now) = self.tz_now()?;
         let period = q.period.resolve(&tz, now)?;
         let (from, to) = (ms(period.from), ms(period.to));
+        let ends: Vec<i64> = period.days.iter().map(|d| ms(d.1)).collect();
         let (scope_sql, scope_values) = scope(q);
         let conn = self.conn();
         let with = |head: Vec<Value>| head.into_iter().chain(scope_values.iter().cloned());
-
-        // Touched tickets: one index range scan.
-        let mut touched: HashMap<Uuid, Touched> = HashMap::new();
-        let mut tally = Tally::default();
-        let mut first_response_ms = Vec::new();
-        let mut resolution_ms = Vec::new();
-        let mut created_per_day = vec![0u64; period.days.len()];
         let day_of = |at: i64| -> Option<usize> {
             if at < from || at >= to {
                 return None;
             }
-            Some(period.days.partition_point(|d| ms(d.1) <= at))
+            Some(ends.partition_point(|&end| end <= at))
         };
-        // Replays a ticket (or reuses its cached outcomes) and tallies its targets.
-        let sla = self.sla_config();
-        let mut cache = self.report_cache.lock().unwrap_or_else(|p| p.into_inner());
-        if !cache.config.as_ref().is_some_and(|c| Arc::ptr_eq(c, &sla)) {
-            cache.config = Some(sla.clone());
-            cache.done.clear();
-        }
-        let mut evaluate = |tally: &mut Tally,
-                            id: Uuid,
-                            row: &super::SlaRow,
-                            updated_at: i64|
-         -> StoreResult<()> {
-            let cacheable = row.conversation.is_none();
-            let now_ms = ms(now);
-            let cached = cache
-                .done
-                .get(&row.rid)
-                .filter(|c| cacheable && c.0 == updated_at && c.1.is_none_or(|v| now_ms < v))
-                .map(|c| c.2);
-            let outcomes = match cached {
-                Some(o) => o,
-                None => {
-                    let events = load_events(conn, id, row)?;
-                    let at = events.iter().map(SlaEvent::at).fold(now, DateTime::max);
-                    let o = match evaluate_targets(
-                        &sla.settings.policies,
-                        &sla.calendars,
-                        &events,
-                        at,
-                    ) {
-                        Ok(e) => e
-                            .first_response
-                            .as_ref()
-                            .zip(e.resolution.as_ref())
-                            .map(|(f, r)| [Outcome::of(f), Outcome::of(r)]),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "report: SLA evaluation failed; ticket skipped");
-                            None
+
+        // Targets counted in the period, from their stored outcomes.
+        let mut tally = Tally::default();
+        for (i, target) in ["fr", "res"].into_iter().enumerate() {
+            let sql = format!(
+                "SELECT t.{target}_state, t.priority, t.category_id
+                 FROM tickets t INDEXED BY tickets_{target}_outcome
+                 WHERE t.{target}_at >= ? AND t.{target}_at < ?{scope_sql}"
+            );
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params_from_iter(with(vec![from.into(), to.into()])))?;
+            while let Some(r) = rows.next()? {
+                let state = SlaState::from_rank(r.get(0)?);
+                match state {
+                    Some(SlaState::Met) => tally.met[i] += 1,
+                    Some(
+                        SlaState::OnTrack
+                        | SlaState::AtRisk
+                        | SlaState::Breached
+                        | SlaState::Missed,
+                    ) => {
+                        let priority = Priority::from_rank(r.get(1)?).unwrap_or(Priority::Normal);
+                        let category = r.get::<_, Option<Uuid>>(2)?.map(CategoryId);
+                        tally.missed[i] += 1;
+                        tally.by_priority[usize::from(priority.rank())][i] += 1;
+                        match tally.by_category.iter_mut().find(|c| c.0 == category) {
+                            Some(c) => c.1[i] += 1,
+                            None => {
+                                let mut n = [0; 2];
+                                n[i] = 1;
+                                tally.by_category.push((category, n));
+                            }
                         }
-                    };
-                    if cacheable {
-                        cache.done.insert(row.rid, (updated_at, valid_until(&o), o));
                     }
-                    o
+                    _ => {}
                 }
-            };
-            for (i, t) in outcomes.iter().flatten().enumerate() {
-                tally.add(i, t, from, to, row.priority, row.category);
             }
-            Ok(())
-        };
+        }
+
+        // Touched tickets: one covering index range scan.
+        // Sized for every ticket (kept exact by triggers): no rehashing.
+        let tickets: i64 = conn
+            .prepare_cached("SELECT coalesce(sum(n), 0) FROM ticket_counts")?
+            .query_row([], |r| r.get(0))?;
+        let capacity = usize::try_from(tickets).unwrap_or(0);
+        let mut index: IdMap<u32> = IdMap::with_capacity_and_hasher(capacity, Default::default());
+        let mut touched: Vec<Touched> = Vec::with_capacity(capacity);
+        let mut first_response_ms = Vec::new();
+        let mut resolution_ms = Vec::new();
+        let mut created_per_day = vec![0u64; period.days.len()];
         {
             let sql = format!(
-                "SELECT {}, t.id, t.first_response_at, t.resolved_at, t.updated_at
+                "SELECT t.id, t.status, t.created_at, t.first_response_at, t.resolved_at
                  FROM tickets t INDEXED BY tickets_by_updated
-                 WHERE t.updated_at >= ?{scope_sql}",
-                super::sla::SLA_COLUMNS
+                 WHERE t.updated_at >= ?{scope_sql}"
             );
             let mut stmt = conn.prepare_cached(&sql)?;
             let mut rows = stmt.query(params_from_iter(with(vec![from.into()])))?;
             while let Some(r) = rows.next()? {
-                let row = sla_row_at(r, 0)?;
-                let id: Uuid = r.get(12)?;
-                let created = ms(row.created_at);
+                let id = id_at(r, 0)?;
+                let status = Status::from_rank(r.get(1)?).ok_or_else(|| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Integer,
+                        "invalid stored status".into(),
+                    )
+                })?;
+                let created: i64 = r.get(2)?;
                 // Created after the period (a past custom range): in no
                 // figure, but its current status is not an untouched one.
-                touched.insert(
-                    id,
-                    Touched {
-                        status: row.status,
-                        created_at: created,
-                    },
-                );
+                index.insert(id, touched.len() as u32);
+                touched.push(Touched {
+                    status,
+                    created_at: created,
+                });
                 if created >= to {
                     continue;
                 }
-                let first_response: Option<i64> = r.get(13)?;
-                let resolved: Option<i64> = r.get(14)?;
                 if let Some(d) = day_of(created) {
                     created_per_day[d] += 1;
                 }
-                let fr_in = first_response.filter(|&t| (from..to).contains(&t));
-                let res_in = resolved.filter(|&t| (from..to).contains(&t));
-                if let Some(t) = fr_in {
+                let first_response: Option<i64> = r.get(3)?;
+                let resolved: Option<i64> = r.get(4)?;
+                if let Some(t) = first_response.filter(|&t| (from..to).contains(&t)) {
                     first_response_ms.push(t - created);
                 }
-                if let Some(t) = res_in {
+                if let Some(t) = resolved.filter(|&t| (from..to).contains(&t)) {
                     resolution_ms.push(t - created);
                 }
-                let breach_due =
-                    row.status.is_active() && row.stored.breach_at.is_some_and(|b| ms(b) < to);
-                if row.stored.state != SlaState::None
-                    && (fr_in.is_some()
-                        || res_in.is_some()
-                        || breach_due
-                        || row.conversation.is_some())
-                {
-                    evaluate(&mut tally, id, &row, r.get(15)?)?;
-                }
-            }
-        }
-        // Open tickets untouched in the period whose running target may have
-        // been breached in it.
-        {
-            let sql = format!(
-                "SELECT {}, t.id, t.updated_at FROM tickets t
-                 WHERE t.status IN (0, 1, 2) AND t.breach_at < ? AND t.updated_at < ?
-                   AND t.sla_state != 0{scope_sql}",
-                super::sla::SLA_COLUMNS
-            );
-            let mut stmt = conn.prepare_cached(&sql)?;
-            let mut rows = stmt.query(params_from_iter(with(vec![to.into(), from.into()])))?;
-            while let Some(r) = rows.next()? {
-                let row = sla_row_at(r, 0)?;
-                evaluate(&mut tally, r.get(12)?, &row, r.get(13)?)?;
-            }
-        }
-
-        // Status events since the start, per touched ticket (in time order).
-        let mut events: HashMap<Uuid, Vec<(i64, Option<Status>)>> = HashMap::new();
-        let mut resolved_per_day = vec![0u64; period.days.len()];
-        {
-            let mut stmt = conn.prepare_cached(
-                "SELECT ticket_id, at, old_value, new_value FROM history INDEXED BY history_status_by_at
-                 WHERE field = 'status' AND at >= ?1 ORDER BY at, rowid",
-            )?;
-            let mut rows = stmt.query([from])?;
-            while let Some(r) = rows.next()? {
-                let id: Uuid = r.get(0)?;
-                if !touched.contains_key(&id) {
-                    continue;
-                }
-                let at: i64 = r.get(1)?;
-                let old = status_code(r.get::<_, Option<String>>(2)?.as_deref());
-                let new = status_code(r.get::<_, Option<String>>(3)?.as_deref());
-                if old.is_some_and(Status::is_active)
-                    && new.is_some_and(|s| !s.is_active())
-                    && let Some(d) = day_of(at)
-                {
-                    resolved_per_day[d] += 1;
-                }
-                events.entry(id).or_default().push((at, old));
             }
         }
 
@@ -342,40 +258,103 @@ impl Store {
                 }
             }
         }
-        for t in touched.values() {
+        for t in &touched {
             if let Some(i) = active_index(t.status) {
                 untouched[i] -= 1;
             }
         }
-        let mut backlog = vec![untouched.map(|n| n.max(0) as u64); period.days.len()];
-        for (id, t) in &touched {
-            let evs = events.get(id).map_or(&[][..], Vec::as_slice);
-            for (d, (_, end)) in period.days.iter().enumerate() {
-                let end = ms(*end);
-                if t.created_at >= end {
-                    continue;
-                }
-                // The status at `end`: before the first change at or after it.
-                let status = match evs.iter().find(|e| e.0 >= end) {
-                    Some((_, old)) => *old,
-                    None => Some(t.status),
-                };
-                if let Some(i) = status.and_then(active_index) {
-                    backlog[d][i] += 1;
-                }
+        // A touched ticket's status at a day's end is the old value of its
+        // first status change at or after it (else its current status): the
+        // old value of each change holds over the days ending after the
+        // ticket's previous change (or its creation) and at or before this
+        // one. Added per status as +1 / -1 at the first / past-the-last day
+        // of each stretch, while reading the status events since the start
+        // in time order (so each ticket's in its own order); `lo` is the
+        // first day of each touched ticket's current stretch.
+        let n_days = ends.len();
+        let mut diff = vec![[0i64; 3]; n_days + 1];
+        let mut add = |status: Option<Status>, lo: usize, hi: usize| {
+            if lo < hi
+                && let Some(i) = status.and_then(active_index)
+            {
+                diff[lo][i] += 1;
+                diff[hi][i] -= 1;
             }
+        };
+        // Days ending at or before the creation are not the ticket's.
+        let mut lo: Vec<u16> = touched
+            .iter()
+            .map(|t| ends.partition_point(|&end| end <= t.created_at) as u16)
+            .collect();
+        let mut resolved_per_day = vec![0u64; period.days.len()];
+        {
+            // In index order: by time, then ticket and values; rows of one
+            // instant (a few at most) are put back in insertion order
+            // before use. (`ORDER BY at, rowid` would sort every row.)
+            let mut stmt = conn.prepare_cached(
+                "SELECT ticket_id, at, old_value, new_value, rowid
+                 FROM history INDEXED BY history_status_by_at
+                 WHERE field = 'status' AND at >= ?1 ORDER BY at",
+            )?;
+            let mut rows = stmt.query([from])?;
+            // Days ending at or before the current instant (instants ascend).
+            let mut ended = 0usize;
+            // The touched tickets' events at one instant: (rowid, ticket,
+            // old status, whether it resolved the ticket).
+            let mut same_at: Vec<(i64, usize, Option<Status>, bool)> = Vec::new();
+            let mut current_at = i64::MIN;
+            let mut flush =
+                |same_at: &mut Vec<(i64, usize, Option<Status>, bool)>, at: i64, ended: usize| {
+                    same_at.sort_unstable_by_key(|e| e.0);
+                    for &(_, t, old, resolves) in same_at.iter() {
+                        if resolves && at < to {
+                            resolved_per_day[ended] += 1;
+                        }
+                        let hi = ended.max(usize::from(lo[t]));
+                        add(old, usize::from(lo[t]), hi);
+                        lo[t] = hi as u16;
+                    }
+                    same_at.clear();
+                };
+            while let Some(r) = rows.next()? {
+                let Some(&t) = index.get(&id_at(r, 0)?) else {
+                    continue;
+                };
+                let at: i64 = r.get(1)?;
+                if at != current_at {
+                    flush(&mut same_at, current_at, ended);
+                    current_at = at;
+                    while ended < n_days && ends[ended] <= at {
+                        ended += 1;
+                    }
+                }
+                let old = status_code(r.get_ref(2)?);
+                let resolves = old.is_some_and(Status::is_active)
+                    && status_code(r.get_ref(3)?).is_some_and(|s| !s.is_active());
+                same_at.push((r.get(4)?, t as usize, old, resolves));
+            }
+            flush(&mut same_at, current_at, ended);
         }
+        for (t, lo) in touched.iter().zip(lo) {
+            add(Some(t.status), usize::from(lo), n_days);
+        }
+        let mut running = untouched.map(|n| n.max(0));
         let days = period
             .days
             .iter()
             .enumerate()
-            .map(|(d, (date, _))| ReportDay {
-                date: date.format("%Y-%m-%d").to_string(),
-                open: backlog[d][0],
-                in_progress: backlog[d][1],
-                waiting: backlog[d][2],
-                created: created_per_day[d],
-                resolved: resolved_per_day[d],
+            .map(|(d, (date, _))| {
+                for (r, x) in running.iter_mut().zip(diff[d]) {
+                    *r += x;
+                }
+                ReportDay {
+                    date: date.format("%Y-%m-%d").to_string(),
+                    open: running[0] as u64,
+                    in_progress: running[1] as u64,
+                    waiting: running[2] as u64,
+                    created: created_per_day[d],
+                    resolved: resolved_per_day[d],
+                }
             })
             .collect();
 
@@ -388,7 +367,7 @@ impl Store {
         let breaches_by_priority = Priority::ALL
             .into_iter()
             .map(|p| {
-                let n = tally.by_priority.get(&p).copied().unwrap_or_default();
+                let n = tally.by_priority[usize::from(p.rank())];
                 BreachGroup {
                     key: p.code().into(),
                     label: p.label().into(),
@@ -459,7 +438,7 @@ impl Store {
                         OR t.sla_state = 3),
                     sum(t.sla_state IN (1, 2) AND NOT (t.breach_at IS NOT NULL AND t.breach_at <= ?1)
                         AND (t.sla_state = 2 OR t.at_risk_at IS NOT NULL AND t.at_risk_at <= ?1))
-             FROM tickets t WHERE t.status IN (0, 1, 2){scope_sql}
+             FROM tickets t INDEXED BY tickets_open_load WHERE t.status IN (0, 1, 2){scope_sql}
              GROUP BY t.assignee_id"
         );
         let values = std::iter::once(Value::Integer(ms(now))).chain(scope_values);

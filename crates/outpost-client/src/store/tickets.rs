@@ -349,7 +349,8 @@ pub(crate) fn apply_patch(
         || effective.category_id.is_some()
         || effective.due_override.is_some();
     let sla_change = if affects_sla && ctx.sla.stored {
-        let mut row = load_row(ctx.tx, id)?.ok_or_else(|| StoreError::not_found("ticket", id))?;
+        let mut row =
+            load_row(ctx.tx, ctx.sla, id)?.ok_or_else(|| StoreError::not_found("ticket", id))?;
         row.status = next.status;
         row.priority = next.priority;
         row.category = next.category_id;

@@ -12,6 +12,7 @@
 
 use super::*;
 use chrono::DateTime;
+use outpost_core::SlaState;
 use outpost_core::report::{Report, ReportPeriod, ReportQuery, ReportSection};
 use outpost_core::sla::{BusinessCalendar, PolicyCalendar, SlaSettings};
 use rusqlite::Connection;
@@ -532,8 +533,8 @@ fn every_figure_matches_a_direct_sql_count() {
     );
 }
 
-/// Reports reuse replayed outcomes between calls; time passing (running
-/// targets reach their deadlines) and edits must show at once.
+/// Reports count stored outcomes; time passing (running targets reach their
+/// deadlines) and edits must show at once.
 #[test]
 fn figures_follow_time_and_edits_between_reports() {
     let mut f = seeded();
@@ -653,4 +654,315 @@ fn a_bad_period_is_refused_and_sections_export_to_csv() {
         !Path::new("relative.csv").exists(),
         "nothing written on bad input"
     );
+}
+
+/// Met / missed per target (and missed per priority) from every ticket's
+/// full SLA evaluation at now, as the Details tab shows it, counted by the
+/// definitions of `outpost_core::report`: what a report replaying every
+/// history would say.
+/// Met / missed per target, and missed per target by priority code.
+type Compliance = ([(u64, u64); 2], Vec<(String, [u64; 2])>);
+
+fn replayed_compliance(store: &Store, r: &Report) -> Compliance {
+    let within = |at: Option<DateTime<Utc>>| at.is_some_and(|at| r.from <= at && at < r.to);
+    let mut totals = [(0, 0); 2];
+    let mut by_priority: Vec<(String, [u64; 2])> = Priority::ALL
+        .iter()
+        .map(|p| (p.code().to_owned(), [0, 0]))
+        .collect();
+    for c in walk(store, &TicketQuery::default(), 500) {
+        if r.query.priority.is_some_and(|p| p != c.ticket.priority)
+            || r.query
+                .agent_id
+                .is_some_and(|a| Some(a) != c.ticket.assignee_id)
+            || r.query
+                .category_id
+                .is_some_and(|k| Some(k) != c.ticket.category_id)
+        {
+            continue;
+        }
+        let Some(e) = store.ticket_sla(c.ticket.id).unwrap() else {
+            continue;
+        };
+        for (i, t) in [e.first_response, e.resolution].into_iter().enumerate() {
+            let t = t.expect("both targets under a policy");
+            let missed = match t.state {
+                SlaState::Met if within(t.completed_at) => false,
+                SlaState::Missed if within(t.completed_at) => true,
+                SlaState::Breached if within(t.deadline) => true,
+                _ => continue,
+            };
+            if missed {
+                totals[i].1 += 1;
+                let p = by_priority
+                    .iter_mut()
+                    .find(|g| g.0 == c.ticket.priority.code())
+                    .unwrap();
+                p.1[i] += 1;
+            } else {
+                totals[i].0 += 1;
+            }
+        }
+    }
+    (totals, by_priority)
+}
+
+/// The report's compliance and breaches by priority equal the replayed ones.
+fn check_against_replay(store: &Store, q: &ReportQuery, label: &str) -> (u64, u64) {
+    let r = store.report(q).unwrap();
+    let (totals, by_priority) = replayed_compliance(store, &r);
+    let got: Vec<(u64, u64)> = r.compliance.iter().map(|c| (c.met, c.missed)).collect();
+    assert_eq!(got, totals.to_vec(), "compliance, {label}, {q:?}");
+    let got: Vec<(String, [u64; 2])> = r
+        .breaches_by_priority
+        .iter()
+        .map(|g| (g.key.clone(), [g.first_response, g.resolution]))
+        .collect();
+    assert_eq!(got, by_priority, "breaches by priority, {label}, {q:?}");
+    (
+        totals.iter().map(|t| t.0).sum(),
+        totals.iter().map(|t| t.1).sum(),
+    )
+}
+
+/// Reports count stored per-target outcomes instead of replaying histories:
+/// on demo data (business-hours calendars, pauses, priority changes) they
+/// must equal a replay of every ticket at now, as time passes with no edit,
+/// after edits, after an SLA settings change (which re-evaluates resolved
+/// tickets' outcomes too), and on a store opened afresh.
+#[test]
+fn stored_outcomes_count_as_a_replay_of_every_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let path = dir.path().join("demo.db");
+    let mut store = Store::open_with(&path, options(&clock)).unwrap();
+    demo::seed(
+        &mut store,
+        DemoSize {
+            tickets: 300,
+            seed: 5,
+        },
+    )
+    .unwrap();
+    let categories = store.categories().unwrap();
+    let queries: Vec<ReportQuery> = [ReportPeriod::Today, ReportPeriod::Last30Days]
+        .into_iter()
+        .flat_map(|period| {
+            [
+                ReportQuery {
+                    period,
+                    agent_id: None,
+                    category_id: None,
+                    priority: None,
+                },
+                ReportQuery {
+                    period,
+                    agent_id: None,
+                    category_id: categories.first().map(|c| c.id),
+                    priority: Some(Priority::Normal),
+                },
+            ]
+        })
+        .collect();
+    let check_all = |store: &Store, label: &str| {
+        let mut seen = (0, 0);
+        for q in &queries {
+            let (met, missed) = check_against_replay(store, q, label);
+            seen = (seen.0 + met, seen.1 + missed);
+        }
+        assert!(
+            seen.0 > 0 && seen.1 > 0,
+            "{label}: both outcomes seen, {seen:?}"
+        );
+    };
+    check_all(&store, "as seeded");
+    let start = clock.now();
+    for hours in [3, 20, 75] {
+        clock.set(start + Duration::hours(hours));
+        check_all(&store, &format!("{hours} h later, no edit"));
+    }
+    // Edits: first responses, resolutions, reopenings, a priority change.
+    let open = walk(
+        &store,
+        &TicketQuery {
+            statuses: vec![Status::Open, Status::InProgress, Status::Resolved],
+            ..Default::default()
+        },
+        100,
+    );
+    for (i, c) in open.iter().take(60).enumerate() {
+        let patch = match (i % 4, c.ticket.status) {
+            (0, _) => TicketPatch {
+                priority: Some(Priority::Urgent),
+                ..Default::default()
+            },
+            (_, Status::Open) => TicketPatch {
+                status: Some(Status::InProgress),
+                ..Default::default()
+            },
+            (_, Status::InProgress) => TicketPatch {
+                status: Some(Status::Resolved),
+                ..Default::default()
+            },
+            _ => TicketPatch {
+                status: Some(Status::InProgress),
+                ..Default::default()
+            },
+        };
+        store.update_ticket(c.ticket.id, &patch).unwrap();
+    }
+    check_all(&store, "after edits");
+    // Tighter targets: resolved tickets' outcomes change with them.
+    let mut settings = store.sla_settings().unwrap();
+    for p in &mut settings.policies.policies {
+        p.first_response_minutes = (p.first_response_minutes / 4).max(5);
+        p.resolution_minutes = (p.resolution_minutes / 4).max(15);
+    }
+    let before = store.report(&queries[2]).unwrap();
+    store.save_sla_settings(&settings).unwrap();
+    let after = store.report(&queries[2]).unwrap();
+    assert!(
+        after.compliance[1].met < before.compliance[1].met,
+        "tighter resolution targets: fewer met ({} then {})",
+        before.compliance[1].met,
+        after.compliance[1].met
+    );
+    check_all(&store, "after an SLA settings change");
+    drop(store);
+    let store = Store::open_with(&path, options(&clock)).unwrap();
+    check_all(&store, "reopened");
+}
+
+/// A store written before migration 12 has no stored outcomes: the first
+/// open evaluates every ticket's, and reports count them.
+#[test]
+fn a_store_from_before_stored_outcomes_gets_them_at_first_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = clock();
+    let path = dir.path().join("old.db");
+    let now = clock.now();
+    {
+        let mut old = Store::open_with(
+            &path,
+            StoreOptions {
+                schema_version: Some(migrations::OUTCOMES_VERSION - 1),
+                ..options(&clock)
+            },
+        )
+        .unwrap();
+        old.upsert_agent(&outpost_core::Agent {
+            id: ANA,
+            name: "Ana".into(),
+            email: "ana@x.org".into(),
+            role: Role::Admin,
+            timezone: "Europe/Paris".into(),
+        })
+        .unwrap();
+        old.set_current_agent(Some(ANA)).unwrap();
+        for i in 0..24i64 {
+            clock.set(now - Duration::days(6) + Duration::hours(5 * i));
+            let id = old
+                .create_ticket(NewTicket {
+                    priority: Priority::ALL[(i % 4) as usize],
+                    ..new_ticket(&format!("Old ticket {i}"))
+                })
+                .unwrap()
+                .ticket
+                .id;
+            if i % 3 != 0 {
+                clock.set(clock.now() + Duration::minutes(20 + 50 * i));
+                for status in [Status::InProgress, Status::Resolved] {
+                    old.update_ticket(
+                        id,
+                        &TicketPatch {
+                            status: Some(status),
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
+                    clock.set(clock.now() + Duration::hours(i));
+                }
+            }
+        }
+    }
+    clock.set(now);
+    let store = Store::open_with(&path, options(&clock)).unwrap();
+    assert_eq!(
+        store.schema_version().unwrap(),
+        migrations::latest_version()
+    );
+    drop(store);
+    let db = Connection::open(&path).unwrap();
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM tickets WHERE fr_state IS NULL OR res_state IS NULL"
+        ),
+        0,
+        "every ticket has its outcomes"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM meta WHERE key = 'sla_outcomes_pending'"
+        ),
+        0,
+        "evaluated once"
+    );
+    let store = Store::open_with(&path, options(&clock)).unwrap();
+    let (met, missed) = check_against_replay(
+        &store,
+        &ReportQuery {
+            period: ReportPeriod::Last7Days,
+            agent_id: None,
+            category_id: None,
+            priority: None,
+        },
+        "upgraded",
+    );
+    assert!(met > 0 && missed > 0, "{met} met, {missed} missed");
+}
+
+/// Two status changes of one ticket in the same millisecond: the backlog of
+/// the days before uses the first one's old value (insertion order), not
+/// the order the status index happens to list them in.
+#[test]
+fn status_changes_at_one_instant_keep_their_order() {
+    let mut f = seeded();
+    let db = Connection::open(f.store.path()).unwrap();
+    let open = walk(
+        &f.store,
+        &TicketQuery {
+            statuses: vec![Status::Open],
+            ..Default::default()
+        },
+        100,
+    );
+    let now = f.clock.now();
+    let old = open
+        .iter()
+        .find(|c| c.ticket.created_at < now - Duration::days(2))
+        .expect("an Open ticket from before yesterday");
+    // Old values "open" then "in_progress": the index lists the second first.
+    for status in [Status::InProgress, Status::Waiting] {
+        f.store
+            .update_ticket(
+                old.ticket.id,
+                &TicketPatch {
+                    status: Some(status),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    let r = f
+        .store
+        .report(&ReportQuery {
+            period: ReportPeriod::Last7Days,
+            agent_id: None,
+            category_id: None,
+            priority: None,
+        })
+        .unwrap();
+    check(&db, &r, now);
 }

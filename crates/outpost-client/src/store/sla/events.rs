@@ -13,7 +13,7 @@
 use crate::clock::from_ms;
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
-use outpost_core::sla::{SlaEvent, SlaSnapshot};
+use outpost_core::sla::{SlaEvent, SlaSnapshot, TargetEvaluation};
 use outpost_core::{CategoryId, Priority, SlaState, Status};
 use rusqlite::{Connection, Row};
 use uuid::Uuid;
@@ -30,12 +30,53 @@ pub(crate) struct SlaRow {
     pub due_override: Option<DateTime<Utc>>,
     /// What is stored now.
     pub stored: SlaSnapshot,
+    /// The per-target outcomes stored now (`None` without a policy, or on a
+    /// schema older than migration 12, which has no outcome columns).
+    pub outcomes: Outcomes,
 }
 
-/// Columns for [`sla_row`], from `tickets t`.
+/// One target's outcome as stored for reports (`fr_*` / `res_*` columns, ms
+/// instants): the engine's state at the evaluation instant, when the target
+/// was met or missed, and its deadline (kept for running, breached and
+/// missed targets only: a paused target's projected deadline moves with
+/// time, and a met one has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TargetOutcome {
+    pub state: SlaState,
+    pub done_at: Option<i64>,
+    pub deadline: Option<i64>,
+}
+
+impl TargetOutcome {
+    pub fn of(t: &TargetEvaluation) -> Self {
+        TargetOutcome {
+            state: t.state,
+            done_at: t.completed_at.map(|t| t.timestamp_millis()),
+            deadline: match t.state {
+                SlaState::Paused | SlaState::Met | SlaState::None => None,
+                _ => t.deadline.map(|t| t.timestamp_millis()),
+            },
+        }
+    }
+}
+
+/// Both targets' outcomes (first response, resolution); `None` when no
+/// policy applies.
+pub(crate) type Outcomes = Option<[TargetOutcome; 2]>;
+
+/// Columns for [`sla_row`], from `tickets t`; on a schema with outcome
+/// columns, select [`OUTCOME_COLUMNS`] right after them (see
+/// `SlaConfig::columns`), last in the row.
 pub(crate) const SLA_COLUMNS: &str = "t.rid, t.status, t.priority, t.category_id, t.created_at, \
     t.conversation_id, t.due_override, t.sla_state, t.due_at, t.at_risk_at, t.breach_at, \
     t.next_change";
+
+/// How many columns [`SLA_COLUMNS`] selects.
+const SLA_COLUMN_COUNT: usize = 12;
+
+/// The stored per-target outcomes (migration 12), after [`SLA_COLUMNS`].
+pub(crate) const OUTCOME_COLUMNS: &str =
+    "t.fr_state, t.fr_done_at, t.fr_deadline, t.res_state, t.res_done_at, t.res_deadline";
 
 fn bad(col: usize, what: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
@@ -66,9 +107,27 @@ pub(crate) fn sla_row(row: &Row<'_>) -> rusqlite::Result<SlaRow> {
     sla_row_at(row, 0)
 }
 
-/// Like [`sla_row`] for [`SLA_COLUMNS`] starting at column `at`.
+/// Like [`sla_row`] for [`SLA_COLUMNS`] starting at column `at`, followed
+/// by [`OUTCOME_COLUMNS`] when the row has them.
 pub(crate) fn sla_row_at(row: &Row<'_>, at: usize) -> rusqlite::Result<SlaRow> {
+    let with_outcomes = row.as_ref().column_count() >= at + SLA_COLUMN_COUNT + 6;
     let row = &Shifted { row, at };
+    let outcomes = if with_outcomes {
+        let target = |c: usize| -> rusqlite::Result<Option<TargetOutcome>> {
+            let c = SLA_COLUMN_COUNT + c;
+            let Some(state) = row.get::<Option<u8>>(c)? else {
+                return Ok(None);
+            };
+            Ok(Some(TargetOutcome {
+                state: SlaState::from_rank(state).ok_or_else(|| bad(c, "sla outcome"))?,
+                done_at: row.get(c + 1)?,
+                deadline: row.get(c + 2)?,
+            }))
+        };
+        target(0)?.zip(target(3)?).map(|(f, r)| [f, r])
+    } else {
+        None
+    };
     Ok(SlaRow {
         rid: row.get(0)?,
         status: Status::from_rank(row.get(1)?).ok_or_else(|| bad(1, "status"))?,
@@ -84,6 +143,7 @@ pub(crate) fn sla_row_at(row: &Row<'_>, at: usize) -> rusqlite::Result<SlaRow> {
             breach_at: opt_time(row, 10)?,
             next_change: opt_time(row, 11)?,
         },
+        outcomes,
     })
 }
 
@@ -158,6 +218,7 @@ mod tests {
             conversation: None,
             due_override: None,
             stored: SlaSnapshot::default(),
+            outcomes: None,
         }
     }
 

@@ -15,6 +15,12 @@
 //! - the ticket's state *at* an instant is the stored snapshot's
 //!   `state_at(instant)`: the stored state may be stale between
 //!   re-evaluations, its instants never are.
+//! - *outcomes* ([`TargetOutcome`]): each target's state, completion and
+//!   deadline from the same evaluation, stored in the `fr_*` / `res_*`
+//!   columns (migration 12) for reports. Written with the snapshot; an SLA
+//!   settings change re-evaluates them for every ticket (the snapshot of
+//!   open ones only). Time alone changes them only by a running target
+//!   passing its deadline, which reports read as breached.
 //!
 //! [`Store::reevaluate_sla`]: super::Store::reevaluate_sla
 
@@ -23,9 +29,12 @@ mod settings;
 mod time;
 
 pub(crate) use events::{
-    Change, SLA_COLUMNS, SlaRow, events_from, load_events, sla_row, sla_row_at,
+    Change, OUTCOME_COLUMNS, Outcomes, SLA_COLUMNS, SlaRow, TargetOutcome, events_from,
+    load_events, sla_row,
 };
-pub(crate) use settings::ensure_sla_settings;
+#[cfg(test)]
+pub(crate) use settings::OUTCOMES_PENDING;
+pub(crate) use settings::{ensure_outcomes, ensure_sla_settings};
 #[cfg(test)]
 pub(crate) use time::active_ranks;
 pub use time::{SlaCounts, SlaTransition};
@@ -34,7 +43,7 @@ use super::write::WriteCtx;
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
 use outpost_core::sla::{
-    Calendars, SlaEvaluation, SlaEvent, SlaSettings, SlaSnapshot, evaluate, evaluate_snapshot,
+    Calendars, SlaEvaluation, SlaEvent, SlaSettings, SlaSnapshot, evaluate, evaluate_targets,
 };
 use outpost_core::{HistoryField, SlaState, TicketId};
 use rusqlite::types::Value;
@@ -48,6 +57,9 @@ pub(crate) struct SlaConfig {
     /// False on a schema older than migration 3 (upgrade tests only): edits
     /// then leave the SLA columns alone, as the app that wrote it did.
     pub stored: bool,
+    /// Whether the schema has the per-target outcome columns (migration 12);
+    /// false only for stores opened at an older version (upgrade tests).
+    pub outcomes: bool,
 }
 
 impl SlaConfig {
@@ -57,6 +69,17 @@ impl SlaConfig {
             settings,
             calendars,
             stored: true,
+            outcomes: true,
+        }
+    }
+
+    /// The SLA columns to select from `tickets t` (last in the row), with
+    /// the outcome columns when the schema has them.
+    pub fn columns(&self) -> String {
+        if self.outcomes {
+            format!("{SLA_COLUMNS}, {OUTCOME_COLUMNS}")
+        } else {
+            SLA_COLUMNS.to_owned()
         }
     }
 
@@ -64,6 +87,7 @@ impl SlaConfig {
     pub fn without_storage() -> Self {
         SlaConfig {
             stored: false,
+            outcomes: false,
             ..Self::new(SlaSettings::defaults(chrono_tz::UTC))
         }
     }
@@ -74,30 +98,38 @@ impl SlaConfig {
         events.iter().map(SlaEvent::at).fold(now, DateTime::max)
     }
 
-    /// The snapshot for `events` at `now`. A history the engine refuses (a
-    /// bug or a corrupt store) must not block edits: it is logged and the
-    /// ticket gets no SLA, keeping a manual due date.
-    pub fn snapshot(
+    /// The snapshot and per-target outcomes for `events` at `now`. A history
+    /// the engine refuses (a bug or a corrupt store) must not block edits: it
+    /// is logged and the ticket gets no SLA, keeping a manual due date.
+    pub fn evaluate_stored(
         &self,
         events: &[SlaEvent],
         now: DateTime<Utc>,
         due_override: Option<DateTime<Utc>>,
-    ) -> SlaSnapshot {
+    ) -> (SlaSnapshot, Outcomes) {
         let at = Self::instant(events, now);
-        evaluate_snapshot(
-            &self.settings.policies,
-            &self.calendars,
-            events,
-            at,
-            due_override,
-        )
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "SLA evaluation failed; the ticket gets no SLA");
-            SlaSnapshot {
-                due_at: due_override,
-                ..SlaSnapshot::default()
+        match evaluate_targets(&self.settings.policies, &self.calendars, events, at) {
+            Ok(e) => {
+                // What `evaluate_snapshot` stores: the override wins for the
+                // due date only.
+                let mut snapshot = e.snapshot;
+                snapshot.due_at = due_override.or(snapshot.breach_at);
+                let outcomes = e
+                    .first_response
+                    .as_ref()
+                    .zip(e.resolution.as_ref())
+                    .map(|(f, r)| [TargetOutcome::of(f), TargetOutcome::of(r)]);
+                (snapshot, outcomes)
             }
-        })
+            Err(e) => {
+                tracing::warn!(error = %e, "SLA evaluation failed; the ticket gets no SLA");
+                let snapshot = SlaSnapshot {
+                    due_at: due_override,
+                    ..SlaSnapshot::default()
+                };
+                (snapshot, None)
+            }
+        }
     }
 
     /// The full evaluation (with the explanation) for the Details tab.
@@ -119,11 +151,16 @@ impl SlaConfig {
     }
 }
 
-/// The old and new snapshot of one ticket after an edit.
+/// The old and new snapshot (and per-target outcomes) of one ticket after
+/// an edit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct SlaChange {
     pub old: SlaSnapshot,
     pub new: SlaSnapshot,
+    pub old_outcomes: Outcomes,
+    pub new_outcomes: Outcomes,
+    /// Whether the schema has the outcome columns.
+    pub store_outcomes: bool,
 }
 
 fn ms(t: Option<DateTime<Utc>>) -> Value {
@@ -131,9 +168,49 @@ fn ms(t: Option<DateTime<Utc>>) -> Value {
 }
 
 impl SlaChange {
-    /// `col = ?` assignments (and values) for the snapshot columns that
-    /// differ: SQLite rewrites every index mentioning a column it sets.
+    /// `col = ?` assignments (and values) for the snapshot and outcome
+    /// columns that differ: SQLite rewrites every index mentioning a column
+    /// it sets.
     pub fn assignments(&self) -> Vec<(&'static str, Value)> {
+        let mut out = self.snapshot_assignments();
+        out.extend(self.outcome_assignments());
+        out
+    }
+
+    /// The assignments of the outcome columns that differ (none on a schema
+    /// without them).
+    pub fn outcome_assignments(&self) -> Vec<(&'static str, Value)> {
+        let mut out = Vec::new();
+        if !self.store_outcomes {
+            return out;
+        }
+        let int = |v: Option<i64>| v.map_or(Value::Null, Value::Integer);
+        let cols = [
+            ["fr_state = ?", "fr_done_at = ?", "fr_deadline = ?"],
+            ["res_state = ?", "res_done_at = ?", "res_deadline = ?"],
+        ];
+        for (i, [state, done, deadline]) in cols.into_iter().enumerate() {
+            let o = self.old_outcomes.map(|o| o[i]);
+            let n = self.new_outcomes.map(|o| o[i]);
+            let s = |t: Option<TargetOutcome>| t.map(|t| i64::from(t.state.rank()));
+            for (set, old, new) in [
+                (state, s(o), s(n)),
+                (done, o.and_then(|t| t.done_at), n.and_then(|t| t.done_at)),
+                (
+                    deadline,
+                    o.and_then(|t| t.deadline),
+                    n.and_then(|t| t.deadline),
+                ),
+            ] {
+                if old != new {
+                    out.push((set, int(new)));
+                }
+            }
+        }
+        out
+    }
+
+    fn snapshot_assignments(&self) -> Vec<(&'static str, Value)> {
         let (o, n) = (&self.old, &self.new);
         let mut out = Vec::new();
         if o.state != n.state {
@@ -171,10 +248,15 @@ impl SlaChange {
 }
 
 /// The ticket's SLA row, or `None` if it does not exist.
-pub(crate) fn load_row(conn: &Connection, ticket: TicketId) -> StoreResult<Option<SlaRow>> {
+pub(crate) fn load_row(
+    conn: &Connection,
+    config: &SlaConfig,
+    ticket: TicketId,
+) -> StoreResult<Option<SlaRow>> {
     Ok(conn
         .prepare_cached(&format!(
-            "SELECT {SLA_COLUMNS} FROM tickets t WHERE t.id = ?1"
+            "SELECT {} FROM tickets t WHERE t.id = ?1",
+            config.columns()
         ))?
         .query_row([ticket.0], sla_row)
         .optional()?)
@@ -190,9 +272,13 @@ pub(crate) fn evaluate_row(
     now: DateTime<Utc>,
 ) -> StoreResult<SlaChange> {
     let events = load_events(conn, ticket.0, row)?;
+    let (new, new_outcomes) = config.evaluate_stored(&events, now, row.due_override);
     Ok(SlaChange {
         old: row.stored,
-        new: config.snapshot(&events, now, row.due_override),
+        new,
+        old_outcomes: row.outcomes,
+        new_outcomes,
+        store_outcomes: config.outcomes,
     })
 }
 
@@ -221,7 +307,7 @@ fn store_snapshot(ctx: &mut WriteCtx<'_>, ticket: TicketId) -> StoreResult<Optio
     if !ctx.sla.stored {
         return Ok(None);
     }
-    let Some(row) = load_row(ctx.tx, ticket)? else {
+    let Some(row) = load_row(ctx.tx, ctx.sla, ticket)? else {
         return Err(crate::error::StoreError::not_found("ticket", ticket));
     };
     let change = evaluate_row(ctx.tx, ctx.sla, ticket, &row, ctx.now)?;

@@ -178,7 +178,7 @@ impl Store {
     /// The full SLA evaluation of a ticket at now, with each target and the
     /// "why" timeline, for the Details tab; `None` when no policy matches.
     pub fn ticket_sla(&self, id: TicketId) -> StoreResult<Option<SlaEvaluation>> {
-        let row = load_row(self.conn(), id)?
+        let row = load_row(self.conn(), &self.sla, id)?
             .ok_or_else(|| crate::error::StoreError::not_found("ticket", id))?;
         let events = load_events(self.conn(), id.0, &row)?;
         let evaluation = self
