@@ -320,12 +320,108 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         numbers.push(t["number"].as_u64().expect("numbered by the server"));
     }
 
+    // A customer writes in through the email gateway (the server's API).
+    let thread: Value = http
+        .post(format!("{url}/api/v1/conversations"))
+        .bearer_auth(&ana)
+        .json(&json!({
+            "channel": "email",
+            "customerName": "Dana Cruz",
+            "customerContact": "dana@customer.test",
+            "subject": "E2E scanner offline on floor 3",
+            "body": "The scanner on floor 3 shows offline since this morning.",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversation_id = thread["conversation"]["id"]
+        .as_str()
+        .expect("the server opens the conversation")
+        .to_owned();
+
     // Agent 1 on their own device.
     std::fs::create_dir_all(tmp.path().join("one")).unwrap();
     let one = launch(&tmp.path().join("one/device.db")).await;
     let c = one.client.clone();
     let display_one = one.display.clone();
     sign_in(&c, &url, "admin@acme.test", PASSWORD).await;
+    screenshot(&c, "e2e-settings").await;
+
+    // Create a ticket from the conversation in the Inbox.
+    go_to(&c, "Inbox").await;
+    let row = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//button[@data-testid='conv-row'][contains(., 'E2E scanner offline')]",
+        ))
+        .await
+        .expect("the conversation synced to the Inbox");
+    row.click().await.unwrap();
+    let create = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//div[@class='thread-actions']/button[.='Create ticket']",
+        ))
+        .await
+        .unwrap();
+    eventually(&c, 10, "the thread shows the customer's message", || async {
+        match c.find(Locator::Css("ol.messages")).await {
+            Ok(l) => l
+                .text()
+                .await
+                .unwrap_or_default()
+                .contains("shows offline since this morning"),
+            Err(_) => false,
+        }
+    })
+    .await;
+    screenshot(&c, "e2e-inbox").await;
+    create.click().await.unwrap();
+    let title = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "[role=dialog][aria-labelledby=escalate-title] form input",
+        ))
+        .await
+        .unwrap();
+    eventually(&c, 10, "the ticket is prefilled from the thread", || async {
+        title.prop("value").await.ok().flatten().as_deref()
+            == Some("E2E scanner offline on floor 3")
+    })
+    .await;
+    c.find(Locator::Css(
+        "[role=dialog][aria-labelledby=escalate-title] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually(&c, 20, "the new ticket opens on the board", || async {
+        match c.find(Locator::Css("#panel-title")).await {
+            Ok(h) => h
+                .prop("textContent")
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|t| t.contains("E2E scanner offline on floor 3")),
+            Err(_) => false,
+        }
+    })
+    .await;
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}") // Escape closes the panel
+        .await
+        .unwrap();
+
     go_to(&c, "Tickets").await;
     search(&c, "E2E printer", 5).await;
     screenshot(&c, "e2e-board").await;
@@ -335,7 +431,23 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     open_only_card(&c).await;
     set_status(&c, "in_progress").await;
     comment(&c, "Replaced the fuser.", Some("Ana Lima")).await;
-    screenshot(&c, "e2e-comment").await;
+    screenshot(&c, "e2e-detail-comments").await;
+    for tab in ["details", "history", "ai"] {
+        c.find(Locator::Css(&format!("#tab-{tab}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("#tabpanel-{tab}:not([hidden])")))
+            .await
+            .unwrap_or_else(|e| panic!("the {tab} tab shows: {e}"));
+        // Let the tab's data arrive before the picture.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        screenshot(&c, &format!("e2e-detail-{tab}")).await;
+    }
     c.find(Locator::Css("body"))
         .await
         .unwrap()
@@ -506,6 +618,14 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     )
     .await;
     screenshot(&c2, "e2e-second-device").await;
+    c2.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    // The ticket agent 1 made from the conversation is there too.
+    search(&c2, "E2E scanner offline", 1).await;
     let _ = c2.close().await;
     let _ = c.close().await;
 
@@ -532,6 +652,36 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     assert_eq!(first.matches("Replaced the fuser.").count(), 1, "{first}");
     let second = comments_of(numbers[1]).await.to_string();
     assert_eq!(second.matches("toner delivery").count(), 1, "{second}");
+    // The conversation is linked to the ticket made from it, on the server.
+    let thread: Value = http
+        .get(format!("{url}/api/v1/conversations/{conversation_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket_id = thread["conversation"]["ticketId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the conversation has its ticket: {thread}"))
+        .to_owned();
+    let escalated: Value = http
+        .get(format!("{url}/api/v1/tickets?q=scanner"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        escalated.to_string().contains(&ticket_id)
+            && escalated
+                .to_string()
+                .contains("E2E scanner offline on floor 3"),
+        "the server has the ticket made from the conversation: {escalated}"
+    );
     for n in &numbers {
         let t: Value = http
             .get(format!("{url}/api/v1/tickets/{n}"))

@@ -43,7 +43,7 @@ const FIGURES: &[&str] = &[
 ];
 
 /// Kills a child process when dropped.
-struct Guard(Child);
+pub(crate) struct Guard(pub(crate) Child);
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -94,7 +94,7 @@ fn startup_step(b: &mut Bench) -> Result<()> {
 /// Builds the UI (when its sources are newer than `ui/dist`: a rebuilt
 /// `dist` makes cargo relink the app) and the release app; returns the app
 /// binary.
-fn build_app() -> Result<PathBuf> {
+pub(crate) fn build_app() -> Result<PathBuf> {
     setup::ensure_npm()?;
     let ui = crate::root().join("ui");
     let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
@@ -150,7 +150,7 @@ fn free_port() -> Result<u16> {
 }
 
 /// Xvfb on a free display number.
-fn xvfb() -> Result<(String, Guard)> {
+pub(crate) fn xvfb() -> Result<(String, Guard)> {
     for n in 140..200 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
             || Path::new(&format!("/tmp/.X{n}-lock")).exists()
@@ -184,7 +184,7 @@ fn xvfb() -> Result<(String, Guard)> {
 
 /// tauri-driver for one app session on `store`, with a fresh webview profile
 /// under `profile` (no saved filters, no caches).
-fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
+pub(crate) fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
     let port = free_port()?;
     let native_port = free_port()?;
     let child = Command::new("tauri-driver")
@@ -214,7 +214,7 @@ fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
     Ok((port, guard))
 }
 
-fn epoch_ms() -> f64 {
+pub(crate) fn epoch_ms() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1e3)
@@ -222,7 +222,7 @@ fn epoch_ms() -> f64 {
 
 /// Polls `script` (a function body returning a number or null) until it
 /// returns a number, for at most `secs`.
-async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<f64> {
+pub(crate) async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<f64> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = c.execute(script, vec![]).await?.as_f64() {
@@ -235,7 +235,7 @@ async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<
     }
 }
 
-const FIRST_PAINT: &str = "const m = performance.getEntriesByName('board-first-paint')[0];
+pub(crate) const FIRST_PAINT: &str = "const m = performance.getEntriesByName('board-first-paint')[0];
      return m ? performance.timeOrigin + m.startTime : null;";
 
 async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
@@ -303,7 +303,7 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
     Ok(())
 }
 
-fn timing(name: &str, n: usize, mut ms: Vec<f64>) -> Figure {
+pub(crate) fn timing(name: &str, n: usize, mut ms: Vec<f64>) -> Figure {
     ms.sort_by(f64::total_cmp);
     let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
     Figure::Timing {

@@ -18,6 +18,7 @@ mod bench;
 mod bench_app;
 mod bench_insights;
 mod bench_notify;
+mod bench_release;
 mod bench_reports;
 mod bench_sync;
 mod bundle;
