@@ -296,6 +296,7 @@ pub fn run(release_check: bool) -> Result<()> {
         bench.suite = suite;
         run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
     }
+    remove_db(&bench.store_path)?;
     if std::env::var_os(ONLY_VAR).is_some() {
         return Ok(());
     }
@@ -336,7 +337,8 @@ fn prepare(tickets: usize) -> Result<Bench> {
     let seeded = dir.join(format!("seed-{stamp}.db"));
     let clock = Arc::new(FixedClock::at_ms(NOW_MS));
     if !seeded.exists() {
-        let partial = dir.join(format!("seeding-{stamp}.db"));
+        // Per process: several checkouts may bench at once on one machine.
+        let partial = dir.join(format!("seeding-{stamp}-{}.db", std::process::id()));
         remove_db(&partial)?;
         eprintln!("seeding {tickets} tickets into {} ...", partial.display());
         let start = Instant::now();
@@ -365,7 +367,8 @@ fn prepare(tickets: usize) -> Result<Bench> {
         );
         std::fs::rename(&partial, &seeded)?;
     }
-    let work = dir.join("run.db");
+    remove_stale_runs(&dir)?;
+    let work = dir.join(format!("run-{}.db", std::process::id()));
     remove_db(&work)?;
     std::fs::copy(&seeded, &work)?;
     Ok(Bench {
@@ -375,6 +378,24 @@ fn prepare(tickets: usize) -> Result<Bench> {
         suite: "",
         figures: Vec::new(),
     })
+}
+
+/// Removes the working copies (`run-<pid>.db`) of benchmark processes that
+/// are gone.
+fn remove_stale_runs(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("run-")
+            .and_then(|r| r.strip_suffix(".db"))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            remove_db(&dir.join(&name))?;
+        }
+    }
+    Ok(())
 }
 
 fn remove_db(path: &Path) -> Result<()> {
