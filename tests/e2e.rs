@@ -14,7 +14,10 @@
 
 mod common;
 
-use common::{eventually, go_to, launch, screenshot, sign_in, sync_text};
+use common::{
+    dismiss_notifications_notice, dom_text, eventually, go_to, launch, screenshot_settled as screenshot,
+    sign_in, sync_text,
+};
 use fantoccini::{Client, Locator};
 use outpost_core::Role;
 use outpost_server::auth::HashCost;
@@ -126,8 +129,20 @@ async fn search(c: &Client, text: &str, expect: usize) {
         .for_element(Locator::Css("input[aria-label='Search tickets']"))
         .await
         .unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
+    // Focus can move while typing (closing the detail panel hands it back
+    // to the card): type until the field holds exactly `text`.
+    let mut typed = false;
+    for _ in 0..5 {
+        field.click().await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if field.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            typed = true;
+            break;
+        }
+    }
+    assert!(typed, "could not type {text:?} into the search field");
     eventually(
         c,
         20,
@@ -141,7 +156,7 @@ async fn search(c: &Client, text: &str, expect: usize) {
                 return false;
             }
             for card in cards {
-                if !card.text().await.unwrap_or_default().contains(text) {
+                if !dom_text(&card).await.contains(text) {
                     return false;
                 }
             }
@@ -149,6 +164,24 @@ async fn search(c: &Client, text: &str, expect: usize) {
         },
     )
     .await;
+}
+
+/// Closes the detail panel with Escape and waits until it is gone and focus
+/// has gone back to the board.
+async fn close_panel(c: &Client) {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    eventually(c, 10, "the detail panel closes", || async {
+        c.find(Locator::Css("[data-testid=detail-panel]"))
+            .await
+            .is_err()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 /// Opens the single card the current search shows.
@@ -228,7 +261,7 @@ async fn comment(c: &Client, body: &str, mention: Option<&str>) {
         &format!("the comment {body:?} is listed"),
         || async {
             match c.find(Locator::Css("ol.comment-list")).await {
-                Ok(l) => l.text().await.unwrap_or_default().contains(body),
+                Ok(l) => dom_text(&l).await.contains(body),
                 Err(_) => false,
             }
         },
@@ -255,10 +288,17 @@ fn answer_save_dialog(display: &str, path: &Path) {
         if let Some(w) = found {
             break w;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no save dialog appeared"
-        );
+        if std::time::Instant::now() >= deadline {
+            let ids = xdotool(&["search", "--name", "."]);
+            let names: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+                .lines()
+                .map(|id| {
+                    let n = xdotool(&["getwindowname", id]);
+                    format!("{id}: {}", String::from_utf8_lossy(&n.stdout).trim())
+                })
+                .collect();
+            panic!("no save dialog appeared; windows: {names:?}");
+        }
         std::thread::sleep(Duration::from_millis(200));
     };
     std::thread::sleep(Duration::from_millis(500));
@@ -348,6 +388,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     let c = one.client.clone();
     let display_one = one.display.clone();
     sign_in(&c, &url, "admin@acme.test", PASSWORD).await;
+    dismiss_notifications_notice(&c).await;
     screenshot(&c, "e2e-settings").await;
 
     // Create a ticket from the conversation in the Inbox.
@@ -371,10 +412,8 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         .unwrap();
     eventually(&c, 10, "the thread shows the customer's message", || async {
         match c.find(Locator::Css("ol.messages")).await {
-            Ok(l) => l
-                .text()
+            Ok(l) => dom_text(&l)
                 .await
-                .unwrap_or_default()
                 .contains("shows offline since this morning"),
             Err(_) => false,
         }
@@ -415,12 +454,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         }
     })
     .await;
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("\u{e00c}") // Escape closes the panel
-        .await
-        .unwrap();
+    close_panel(&c).await;
 
     go_to(&c, "Tickets").await;
     search(&c, "E2E printer", 5).await;
@@ -448,12 +482,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         tokio::time::sleep(Duration::from_millis(700)).await;
         screenshot(&c, &format!("e2e-detail-{tab}")).await;
     }
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("\u{e00c}") // Escape closes the panel
-        .await
-        .unwrap();
+    close_panel(&c).await;
 
     // Bulk change: all five to Urgent.
     search(&c, "E2E printer", 5).await;
@@ -486,7 +515,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
             .unwrap_or_default();
         let mut urgent = 0;
         for card in &cards {
-            if card.text().await.unwrap_or_default().contains("Urgent") {
+            if dom_text(card).await.contains("Urgent") {
                 urgent += 1;
             }
         }
@@ -494,7 +523,23 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     })
     .await;
 
-    // Export the selection as CSV through the native save dialog.
+    // Export the selection as CSV through the native save dialog (a bulk
+    // change clears the selection: select the five again).
+    c.find(Locator::XPath(
+        "//button[contains(., 'Select all') and contains(., 'matching')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually(&c, 10, "all five selected", || async {
+        match c.find(Locator::Css(".bulk-count")).await {
+            Ok(e) => dom_text(&e).await.contains("All 5 matching selected"),
+            Err(_) => false,
+        }
+    })
+    .await;
     let csv_path = tmp.path().join("export/e2e.csv");
     std::fs::create_dir_all(csv_path.parent().unwrap()).unwrap();
     c.find(Locator::XPath("//button[contains(., 'Export CSV')]"))
@@ -506,9 +551,13 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     {
         let display = display_one.clone();
         let path = csv_path.clone();
-        tokio::task::spawn_blocking(move || answer_save_dialog(&display, &path))
-            .await
-            .unwrap();
+        let answered =
+            tokio::task::spawn_blocking(move || answer_save_dialog(&display, &path)).await;
+        if let Err(e) = answered {
+            common::screenshot(&c, "e2e-export-failure").await;
+            let body = c.find(Locator::Css("body")).await.unwrap();
+            panic!("the save dialog: {e}; page: {}", dom_text(&body).await);
+        }
     }
     eventually(&c, 20, "the CSV file is written", || async {
         std::fs::read_to_string(&csv_path)
@@ -580,6 +629,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     let two = launch(&tmp.path().join("two/device.db")).await;
     let c2 = two.client.clone();
     sign_in(&c2, &url, "ana@acme.test", PASSWORD).await;
+    dismiss_notifications_notice(&c2).await;
     go_to(&c2, "Tickets").await;
     search(&c2, "E2E printer 2 ", 1).await;
     open_only_card(&c2).await;
@@ -607,23 +657,14 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         "the offline comment on the second device",
         || async {
             match c2.find(Locator::Css("ol.comment-list")).await {
-                Ok(l) => l
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .contains("toner delivery"),
+                Ok(l) => dom_text(&l).await.contains("toner delivery"),
                 Err(_) => false,
             }
         },
     )
     .await;
     screenshot(&c2, "e2e-second-device").await;
-    c2.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("\u{e00c}")
-        .await
-        .unwrap();
+    close_panel(&c2).await;
     // The ticket agent 1 made from the conversation is there too.
     search(&c2, "E2E scanner offline", 1).await;
     let _ = c2.close().await;

@@ -2,7 +2,7 @@
 //! every `sync-status` event, re-read on `tickets-changed` for the pending count), the one-line summary the sidebar shows, and the
 //! sign-in form's checks and error wording.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { getSyncStatus, onSyncStatus, onTicketsChanged, type SyncConflict, type SyncStatus } from '../ipc';
 import { relativeTime } from './format';
 
@@ -16,13 +16,21 @@ export type SyncState = {
 
 export function useSyncStatus(): SyncState {
   const [status, setStatus] = useState<SyncStatus | null | undefined>(undefined);
-  const refresh = useCallback(async () => {
+  // Counts `sync-status` events: a `get_sync_status` answer that an event
+  // overtook is older than what the event said (it may still read
+  // "syncing" after the sync ended) and is dropped.
+  const events = useRef(0);
+  const read = useCallback(async (unlessOvertaken: boolean) => {
+    const seen = events.current;
+    let next: SyncStatus | null;
     try {
-      setStatus(await getSyncStatus());
+      next = await getSyncStatus();
     } catch {
-      setStatus(null);
+      next = null;
     }
+    if (!unlessOvertaken || events.current === seen) setStatus(next);
   }, []);
+  const refresh = useCallback(() => read(false), [read]);
   useEffect(() => {
     const unlisten: (() => void)[] = [];
     let live = true;
@@ -33,23 +41,24 @@ export function useSyncStatus(): SyncState {
           else u();
         })
         .catch(() => undefined);
-    void refresh();
+    void read(true);
     keep(
       onSyncStatus((s) => {
+        events.current += 1;
         if (live) setStatus(s);
       }),
     );
     // A local change adds to the pending count between sync attempts.
     keep(
       onTicketsChanged(() => {
-        if (live) void refresh();
+        if (live) void read(true);
       }),
     );
     return () => {
       live = false;
       unlisten.forEach((u) => u());
     };
-  }, [refresh]);
+  }, [read]);
   return { status, refresh, set: setStatus };
 }
 
