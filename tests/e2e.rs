@@ -2,7 +2,9 @@
 //! WebKitWebDriver under Xvfb), each on its own SQLite store, and a real
 //! server (SQLite file) that is stopped and restarted in the middle.
 //!
-//! Agent 1 (admin) signs in, edits a ticket, comments with an @mention, makes
+//! A customer's conversation arrives through the server's API; agent 1
+//! (admin) signs in, creates a ticket from it in the Inbox (prefilled from the
+//! thread, linked on the server), edits a ticket, comments with an @mention, makes
 //! a bulk change and exports CSV through the native save dialog (typed into
 //! the GTK dialog with xdotool, the file is checked). Then the server goes
 //! down: agent 1 keeps working offline, the server comes back, everything
@@ -10,13 +12,15 @@
 //! server holds each comment exactly once.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver`, `Xvfb` and `xdotool`
-//! (`cargo xtask test` installs them). Screenshots go to `artifacts/`.
+//! (`cargo xtask test` installs them). Screenshots of the board, the detail
+//! tabs, the Inbox, Settings, the offline state and the second device go to
+//! `artifacts/e2e-*.png` (kept by CI as the `screenshots` artifact).
 
 mod common;
 
 use common::{
-    dismiss_notifications_notice, dom_text, eventually, go_to, launch, screenshot_settled as screenshot,
-    sign_in, sync_text,
+    dismiss_notifications_notice, dom_text, eventually, go_to, launch,
+    screenshot_settled as screenshot, sign_in, sync_text,
 };
 use fantoccini::{Client, Locator};
 use outpost_core::Role;
@@ -311,7 +315,6 @@ fn answer_save_dialog(display: &str, path: &Path) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "not yet passing reliably; run with `cargo test -p outpost --test e2e -- --ignored`"]
 async fn two_agents_offline_and_back_through_the_real_server() {
     let tmp = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", tmp.path().join("server.db").display());
@@ -410,14 +413,19 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         ))
         .await
         .unwrap();
-    eventually(&c, 10, "the thread shows the customer's message", || async {
-        match c.find(Locator::Css("ol.messages")).await {
-            Ok(l) => dom_text(&l)
-                .await
-                .contains("shows offline since this morning"),
-            Err(_) => false,
-        }
-    })
+    eventually(
+        &c,
+        10,
+        "the thread shows the customer's message",
+        || async {
+            match c.find(Locator::Css("ol.messages")).await {
+                Ok(l) => dom_text(&l)
+                    .await
+                    .contains("shows offline since this morning"),
+                Err(_) => false,
+            }
+        },
+    )
     .await;
     screenshot(&c, "e2e-inbox").await;
     create.click().await.unwrap();
@@ -429,10 +437,15 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         ))
         .await
         .unwrap();
-    eventually(&c, 10, "the ticket is prefilled from the thread", || async {
-        title.prop("value").await.ok().flatten().as_deref()
-            == Some("E2E scanner offline on floor 3")
-    })
+    eventually(
+        &c,
+        10,
+        "the ticket is prefilled from the thread",
+        || async {
+            title.prop("value").await.ok().flatten().as_deref()
+                == Some("E2E scanner offline on floor 3")
+        },
+    )
     .await;
     c.find(Locator::Css(
         "[role=dialog][aria-labelledby=escalate-title] button[type=submit]",
@@ -478,6 +491,15 @@ async fn two_agents_offline_and_back_through_the_real_server() {
             .for_element(Locator::Css(&format!("#tabpanel-{tab}:not([hidden])")))
             .await
             .unwrap_or_else(|e| panic!("the {tab} tab shows: {e}"));
+        if tab == "history" {
+            eventually(&c, 10, "the history quotes the comment", || async {
+                match c.find(Locator::Css(".history-quote")).await {
+                    Ok(q) => dom_text(&q).await.contains("Replaced the fuser."),
+                    Err(_) => false,
+                }
+            })
+            .await;
+        }
         // Let the tab's data arrive before the picture.
         tokio::time::sleep(Duration::from_millis(700)).await;
         screenshot(&c, &format!("e2e-detail-{tab}")).await;

@@ -52,11 +52,8 @@ pub const TARGETS: &[(&str, f64)] = &[
 ];
 
 /// Upper limits in MB for the [`Figure::Megabytes`] figures (release issue).
-pub const MB_TARGETS: &[(&str, f64)] = &[
-    ("binary_mb", 25.0),
-    ("deb_mb", 15.0),
-    ("app_rss_mb", 300.0),
-];
+pub const MB_TARGETS: &[(&str, f64)] =
+    &[("binary_mb", 25.0), ("deb_mb", 15.0), ("app_rss_mb", 300.0)];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
@@ -720,7 +717,10 @@ fn report(b: &Bench) -> Result<String> {
                     Some(false) => "NO",
                     None => "-",
                 };
-                writeln!(md, "| {name} | {n} | {mb:.1} MB ({note}) | | {target} | {met} |")?;
+                writeln!(
+                    md,
+                    "| {name} | {n} | {mb:.1} MB ({note}) | | {target} | {met} |"
+                )?;
             }
         }
     }

@@ -235,7 +235,8 @@ pub(crate) async fn poll_number(c: &Client, script: &str, secs: u64, what: &str)
     }
 }
 
-pub(crate) const FIRST_PAINT: &str = "const m = performance.getEntriesByName('board-first-paint')[0];
+pub(crate) const FIRST_PAINT: &str =
+    "const m = performance.getEntriesByName('board-first-paint')[0];
      return m ? performance.timeOrigin + m.startTime : null;";
 
 async fn measure(b: &mut Bench, app: &Path) -> Result<()> {

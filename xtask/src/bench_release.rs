@@ -251,9 +251,7 @@ fn pss_below(driver: u32, exe: &Path) -> Result<(f64, usize)> {
     let exe = std::fs::canonicalize(exe)?;
     let app = descendants(driver, &parents)
         .into_iter()
-        .find(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == exe)
-        })
+        .find(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|e| e == exe))
         .with_context(|| format!("no {} process below tauri-driver", exe.display()))?;
     let mut pids = vec![app];
     pids.extend(descendants(app, &parents));
@@ -267,7 +265,11 @@ fn pss_below(driver: u32, exe: &Path) -> Result<(f64, usize)> {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
             .with_context(|| format!("no Pss in /proc/{pid}/smaps_rollup"))?;
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        eprintln!("  pid {pid} {}: {:.1} MB PSS", name.trim(), pss as f64 / 1e3);
+        eprintln!(
+            "  pid {pid} {}: {:.1} MB PSS",
+            name.trim(),
+            pss as f64 / 1e3
+        );
         kb += pss;
     }
     Ok((kb as f64 * 1024.0 / 1e6, pids.len()))

@@ -366,7 +366,10 @@ pub fn install_deb(deb: &Path) -> Result<()> {
     let result = (|| {
         let listed = Command::new("dpkg").args(["-L", "outpost"]).output()?;
         let files = String::from_utf8_lossy(&listed.stdout);
-        for needed in ["/usr/bin/outpost", "/usr/share/applications/Outpost.desktop"] {
+        for needed in [
+            "/usr/bin/outpost",
+            "/usr/share/applications/Outpost.desktop",
+        ] {
             if !files.lines().any(|l| l == needed) {
                 bail!("the installed package has no {needed}:\n{files}");
             }
