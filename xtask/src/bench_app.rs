@@ -16,7 +16,8 @@
 //! app, saving `artifacts/app-bulk-undo-toast.png` to look at.
 //!
 //! The suite builds what it drives: the UI (`npm run build`) and the release
-//! app (`cargo build --release -p outpost`, which embeds the UI).
+//! app (`cargo build --release -p outpost` with the features `tauri build`
+//! uses, which embeds the UI).
 
 use crate::bench::{Bench, Figure};
 use crate::setup;
@@ -91,6 +92,10 @@ fn startup_step(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
+/// The features `tauri build` (and so `cargo xtask bundle`) builds the app
+/// with: the shipped configuration, and the same compiled crates.
+pub(crate) const RELEASE_FEATURES: &str = "tauri/custom-protocol";
+
 /// Builds the UI (when its sources are newer than `ui/dist`: a rebuilt
 /// `dist` makes cargo relink the app) and the release app; returns the app
 /// binary.
@@ -115,7 +120,14 @@ pub(crate) fn build_app() -> Result<PathBuf> {
     println!("==> building the release app");
     setup::run(setup::cmd(
         "cargo",
-        &["build", "--release", "-p", "outpost"],
+        &[
+            "build",
+            "--release",
+            "--features",
+            RELEASE_FEATURES,
+            "-p",
+            "outpost",
+        ],
         &crate::root(),
     ))?;
     let bin = setup::target_dir().join("release/outpost");

@@ -73,12 +73,23 @@ pub fn release_suite(b: &mut Bench) -> Result<()> {
     runtime.block_on(measure(b, &bundles.app, &hello))
 }
 
-/// Builds the hello-world baseline with the release profile.
+/// Builds the hello-world baseline with the release profile, together with
+/// the app as `tauri build` builds it (same features, so the shared crates
+/// are not rebuilt and the app build is a no-op).
 fn build_hello() -> Result<PathBuf> {
     println!("==> building the Tauri hello-world (release)");
     setup::run(setup::cmd(
         "cargo",
-        &["build", "--release", "-p", "tauri-hello"],
+        &[
+            "build",
+            "--release",
+            "--features",
+            crate::bench_app::RELEASE_FEATURES,
+            "-p",
+            "outpost",
+            "-p",
+            "tauri-hello",
+        ],
         &crate::root(),
     ))?;
     let bin = setup::target_dir().join("release/tauri-hello");
