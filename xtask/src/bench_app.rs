@@ -100,23 +100,7 @@ pub(crate) const RELEASE_FEATURES: &str = "tauri/custom-protocol";
 /// `dist` makes cargo relink the app) and the release app; returns the app
 /// binary.
 pub(crate) fn build_app() -> Result<PathBuf> {
-    setup::ensure_npm()?;
-    let ui = crate::root().join("ui");
-    let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
-    let sources = [
-        "src",
-        "index.html",
-        "package-lock.json",
-        "vite.config.ts",
-        "public",
-    ]
-    .iter()
-    .filter_map(|p| newest(&ui.join(p)))
-    .max()
-    .unwrap_or(UNIX_EPOCH);
-    if sources > built {
-        setup::build_ui()?;
-    }
+    build_ui_if_stale()?;
     println!("==> building the release app");
     setup::run(setup::cmd(
         "cargo",
@@ -135,6 +119,29 @@ pub(crate) fn build_app() -> Result<PathBuf> {
         bail!("no release app at {}", bin.display());
     }
     Ok(bin)
+}
+
+/// Installs the UI's packages if needed and builds `ui/dist` when a source is
+/// newer than it (a rebuilt `dist` makes cargo recompile the app).
+pub(crate) fn build_ui_if_stale() -> Result<()> {
+    setup::ensure_npm()?;
+    let ui = crate::root().join("ui");
+    let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
+    let sources = [
+        "src",
+        "index.html",
+        "package-lock.json",
+        "vite.config.ts",
+        "public",
+    ]
+    .iter()
+    .filter_map(|p| newest(&ui.join(p)))
+    .max()
+    .unwrap_or(UNIX_EPOCH);
+    if sources > built {
+        setup::build_ui()?;
+    }
+    Ok(())
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {

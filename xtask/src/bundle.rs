@@ -89,8 +89,8 @@ pub fn mb(path: &Path) -> Result<f64> {
 /// Builds the UI, the release app with its installers, and the release server.
 pub fn build() -> Result<Bundles> {
     setup::ensure_packages(setup::APP_PACKAGES)?;
-    setup::ensure_npm()?;
-    setup::build_ui()?;
+    // A rebuilt ui/dist makes cargo recompile the app: only when stale.
+    crate::bench_app::build_ui_if_stale()?;
     let r = root();
     let tauri = r.join("ui/node_modules/.bin/tauri");
     if !tauri.exists() {
