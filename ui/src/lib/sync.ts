@@ -20,7 +20,7 @@ export function useSyncStatus(): SyncState {
   // overtook is older than what the event said (it may still read
   // "syncing" after the sync ended) and is dropped.
   const events = useRef(0);
-  const read = useCallback(async (unlessOvertaken: boolean) => {
+  const refresh = useCallback(async () => {
     const seen = events.current;
     let next: SyncStatus | null;
     try {
@@ -28,9 +28,8 @@ export function useSyncStatus(): SyncState {
     } catch {
       next = null;
     }
-    if (!unlessOvertaken || events.current === seen) setStatus(next);
+    if (events.current === seen) setStatus(next);
   }, []);
-  const refresh = useCallback(() => read(false), [read]);
   useEffect(() => {
     const unlisten: (() => void)[] = [];
     let live = true;
@@ -41,7 +40,7 @@ export function useSyncStatus(): SyncState {
           else u();
         })
         .catch(() => undefined);
-    void read(true);
+    void refresh();
     keep(
       onSyncStatus((s) => {
         events.current += 1;
@@ -51,14 +50,14 @@ export function useSyncStatus(): SyncState {
     // A local change adds to the pending count between sync attempts.
     keep(
       onTicketsChanged(() => {
-        if (live) void read(true);
+        if (live) void refresh();
       }),
     );
     return () => {
       live = false;
       unlisten.forEach((u) => u());
     };
-  }, [read]);
+  }, [refresh]);
   return { status, refresh, set: setStatus };
 }
 
