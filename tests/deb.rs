@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{app_binary, launch, screenshot};
+use common::{app_binary, launch, screenshot_settled};
 use fantoccini::Locator;
 use outpost_client::{Store, demo};
 use std::time::Duration;
@@ -42,7 +42,7 @@ async fn the_installed_app_opens_a_store_and_shows_the_board() {
             .await?;
         let stats = c.find(Locator::Css("body")).await?.text().await?;
         assert!(stats.contains("TKT-"), "the board lists tickets: {stats}");
-        screenshot(&c, "deb-board").await;
+        screenshot_settled(&c, "deb-board").await;
         Ok::<_, fantoccini::error::CmdError>(())
     }
     .await;

@@ -2,7 +2,9 @@
 //! WebKitWebDriver under Xvfb), each on its own SQLite store, and a real
 //! server (SQLite file) that is stopped and restarted in the middle.
 //!
-//! Agent 1 (admin) signs in, edits a ticket, comments with an @mention, makes
+//! A customer's conversation arrives through the server's API; agent 1
+//! (admin) signs in, creates a ticket from it in the Inbox (prefilled from the
+//! thread, linked on the server), edits a ticket, comments with an @mention, makes
 //! a bulk change and exports CSV through the native save dialog (typed into
 //! the GTK dialog with xdotool, the file is checked). Then the server goes
 //! down: agent 1 keeps working offline, the server comes back, everything
@@ -10,11 +12,16 @@
 //! server holds each comment exactly once.
 //!
 //! Needs `tauri-driver`, `WebKitWebDriver`, `Xvfb` and `xdotool`
-//! (`cargo xtask test` installs them). Screenshots go to `artifacts/`.
+//! (`cargo xtask test` installs them). Screenshots of the board, the detail
+//! tabs, the Inbox, Settings, the offline state and the second device go to
+//! `artifacts/e2e-*.png` (kept by CI as the `screenshots` artifact).
 
 mod common;
 
-use common::{eventually, go_to, launch, screenshot, sign_in, sync_text};
+use common::{
+    dismiss_notifications_notice, dom_text, eventually, go_to, launch,
+    screenshot_settled as screenshot, sign_in, sync_text,
+};
 use fantoccini::{Client, Locator};
 use outpost_core::Role;
 use outpost_server::auth::HashCost;
@@ -126,8 +133,20 @@ async fn search(c: &Client, text: &str, expect: usize) {
         .for_element(Locator::Css("input[aria-label='Search tickets']"))
         .await
         .unwrap();
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
+    // Focus can move while typing (closing the detail panel hands it back
+    // to the card): type until the field holds exactly `text`.
+    let mut typed = false;
+    for _ in 0..5 {
+        field.click().await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if field.prop("value").await.ok().flatten().as_deref() == Some(text) {
+            typed = true;
+            break;
+        }
+    }
+    assert!(typed, "could not type {text:?} into the search field");
     eventually(
         c,
         20,
@@ -141,7 +160,7 @@ async fn search(c: &Client, text: &str, expect: usize) {
                 return false;
             }
             for card in cards {
-                if !card.text().await.unwrap_or_default().contains(text) {
+                if !dom_text(&card).await.contains(text) {
                     return false;
                 }
             }
@@ -149,6 +168,24 @@ async fn search(c: &Client, text: &str, expect: usize) {
         },
     )
     .await;
+}
+
+/// Closes the detail panel with Escape and waits until it is gone and focus
+/// has gone back to the board.
+async fn close_panel(c: &Client) {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys("\u{e00c}")
+        .await
+        .unwrap();
+    eventually(c, 10, "the detail panel closes", || async {
+        c.find(Locator::Css("[data-testid=detail-panel]"))
+            .await
+            .is_err()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
 /// Opens the single card the current search shows.
@@ -228,7 +265,7 @@ async fn comment(c: &Client, body: &str, mention: Option<&str>) {
         &format!("the comment {body:?} is listed"),
         || async {
             match c.find(Locator::Css("ol.comment-list")).await {
-                Ok(l) => l.text().await.unwrap_or_default().contains(body),
+                Ok(l) => dom_text(&l).await.contains(body),
                 Err(_) => false,
             }
         },
@@ -255,10 +292,17 @@ fn answer_save_dialog(display: &str, path: &Path) {
         if let Some(w) = found {
             break w;
         }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no save dialog appeared"
-        );
+        if std::time::Instant::now() >= deadline {
+            let ids = xdotool(&["search", "--name", "."]);
+            let names: Vec<String> = String::from_utf8_lossy(&ids.stdout)
+                .lines()
+                .map(|id| {
+                    let n = xdotool(&["getwindowname", id]);
+                    format!("{id}: {}", String::from_utf8_lossy(&n.stdout).trim())
+                })
+                .collect();
+            panic!("no save dialog appeared; windows: {names:?}");
+        }
         std::thread::sleep(Duration::from_millis(200));
     };
     std::thread::sleep(Duration::from_millis(500));
@@ -271,7 +315,6 @@ fn answer_save_dialog(display: &str, path: &Path) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "not yet passing reliably; run with `cargo test -p outpost --test e2e -- --ignored`"]
 async fn two_agents_offline_and_back_through_the_real_server() {
     let tmp = tempfile::tempdir().unwrap();
     let db_url = format!("sqlite://{}", tmp.path().join("server.db").display());
@@ -320,12 +363,112 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         numbers.push(t["number"].as_u64().expect("numbered by the server"));
     }
 
+    // A customer writes in through the email gateway (the server's API).
+    let thread: Value = http
+        .post(format!("{url}/api/v1/conversations"))
+        .bearer_auth(&ana)
+        .json(&json!({
+            "channel": "email",
+            "customerName": "Dana Cruz",
+            "customerContact": "dana@customer.test",
+            "subject": "E2E scanner offline on floor 3",
+            "body": "The scanner on floor 3 shows offline since this morning.",
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let conversation_id = thread["conversation"]["id"]
+        .as_str()
+        .expect("the server opens the conversation")
+        .to_owned();
+
     // Agent 1 on their own device.
     std::fs::create_dir_all(tmp.path().join("one")).unwrap();
     let one = launch(&tmp.path().join("one/device.db")).await;
     let c = one.client.clone();
     let display_one = one.display.clone();
     sign_in(&c, &url, "admin@acme.test", PASSWORD).await;
+    dismiss_notifications_notice(&c).await;
+    screenshot(&c, "e2e-settings").await;
+
+    // Create a ticket from the conversation in the Inbox.
+    go_to(&c, "Inbox").await;
+    let row = c
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::XPath(
+            "//button[@data-testid='conv-row'][contains(., 'E2E scanner offline')]",
+        ))
+        .await
+        .expect("the conversation synced to the Inbox");
+    row.click().await.unwrap();
+    let create = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::XPath(
+            "//div[@class='thread-actions']/button[.='Create ticket']",
+        ))
+        .await
+        .unwrap();
+    eventually(
+        &c,
+        10,
+        "the thread shows the customer's message",
+        || async {
+            match c.find(Locator::Css("ol.messages")).await {
+                Ok(l) => dom_text(&l)
+                    .await
+                    .contains("shows offline since this morning"),
+                Err(_) => false,
+            }
+        },
+    )
+    .await;
+    screenshot(&c, "e2e-inbox").await;
+    create.click().await.unwrap();
+    let title = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "[role=dialog][aria-labelledby=escalate-title] form input",
+        ))
+        .await
+        .unwrap();
+    eventually(
+        &c,
+        10,
+        "the ticket is prefilled from the thread",
+        || async {
+            title.prop("value").await.ok().flatten().as_deref()
+                == Some("E2E scanner offline on floor 3")
+        },
+    )
+    .await;
+    c.find(Locator::Css(
+        "[role=dialog][aria-labelledby=escalate-title] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually(&c, 20, "the new ticket opens on the board", || async {
+        match c.find(Locator::Css("#panel-title")).await {
+            Ok(h) => h
+                .prop("textContent")
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|t| t.contains("E2E scanner offline on floor 3")),
+            Err(_) => false,
+        }
+    })
+    .await;
+    close_panel(&c).await;
+
     go_to(&c, "Tickets").await;
     search(&c, "E2E printer", 5).await;
     screenshot(&c, "e2e-board").await;
@@ -335,13 +478,33 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     open_only_card(&c).await;
     set_status(&c, "in_progress").await;
     comment(&c, "Replaced the fuser.", Some("Ana Lima")).await;
-    screenshot(&c, "e2e-comment").await;
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .send_keys("\u{e00c}") // Escape closes the panel
-        .await
-        .unwrap();
+    screenshot(&c, "e2e-detail-comments").await;
+    for tab in ["details", "history", "ai"] {
+        c.find(Locator::Css(&format!("#tab-{tab}")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(&format!("#tabpanel-{tab}:not([hidden])")))
+            .await
+            .unwrap_or_else(|e| panic!("the {tab} tab shows: {e}"));
+        if tab == "history" {
+            eventually(&c, 10, "the history quotes the comment", || async {
+                match c.find(Locator::Css(".history-quote")).await {
+                    Ok(q) => dom_text(&q).await.contains("Replaced the fuser."),
+                    Err(_) => false,
+                }
+            })
+            .await;
+        }
+        // Let the tab's data arrive before the picture.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        screenshot(&c, &format!("e2e-detail-{tab}")).await;
+    }
+    close_panel(&c).await;
 
     // Bulk change: all five to Urgent.
     search(&c, "E2E printer", 5).await;
@@ -374,7 +537,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
             .unwrap_or_default();
         let mut urgent = 0;
         for card in &cards {
-            if card.text().await.unwrap_or_default().contains("Urgent") {
+            if dom_text(card).await.contains("Urgent") {
                 urgent += 1;
             }
         }
@@ -382,7 +545,23 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     })
     .await;
 
-    // Export the selection as CSV through the native save dialog.
+    // Export the selection as CSV through the native save dialog (a bulk
+    // change clears the selection: select the five again).
+    c.find(Locator::XPath(
+        "//button[contains(., 'Select all') and contains(., 'matching')]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    eventually(&c, 10, "all five selected", || async {
+        match c.find(Locator::Css(".bulk-count")).await {
+            Ok(e) => dom_text(&e).await.contains("All 5 matching selected"),
+            Err(_) => false,
+        }
+    })
+    .await;
     let csv_path = tmp.path().join("export/e2e.csv");
     std::fs::create_dir_all(csv_path.parent().unwrap()).unwrap();
     c.find(Locator::XPath("//button[contains(., 'Export CSV')]"))
@@ -394,9 +573,13 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     {
         let display = display_one.clone();
         let path = csv_path.clone();
-        tokio::task::spawn_blocking(move || answer_save_dialog(&display, &path))
-            .await
-            .unwrap();
+        let answered =
+            tokio::task::spawn_blocking(move || answer_save_dialog(&display, &path)).await;
+        if let Err(e) = answered {
+            common::screenshot(&c, "e2e-export-failure").await;
+            let body = c.find(Locator::Css("body")).await.unwrap();
+            panic!("the save dialog: {e}; page: {}", dom_text(&body).await);
+        }
     }
     eventually(&c, 20, "the CSV file is written", || async {
         std::fs::read_to_string(&csv_path)
@@ -468,6 +651,7 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     let two = launch(&tmp.path().join("two/device.db")).await;
     let c2 = two.client.clone();
     sign_in(&c2, &url, "ana@acme.test", PASSWORD).await;
+    dismiss_notifications_notice(&c2).await;
     go_to(&c2, "Tickets").await;
     search(&c2, "E2E printer 2 ", 1).await;
     open_only_card(&c2).await;
@@ -495,17 +679,16 @@ async fn two_agents_offline_and_back_through_the_real_server() {
         "the offline comment on the second device",
         || async {
             match c2.find(Locator::Css("ol.comment-list")).await {
-                Ok(l) => l
-                    .text()
-                    .await
-                    .unwrap_or_default()
-                    .contains("toner delivery"),
+                Ok(l) => dom_text(&l).await.contains("toner delivery"),
                 Err(_) => false,
             }
         },
     )
     .await;
     screenshot(&c2, "e2e-second-device").await;
+    close_panel(&c2).await;
+    // The ticket agent 1 made from the conversation is there too.
+    search(&c2, "E2E scanner offline", 1).await;
     let _ = c2.close().await;
     let _ = c.close().await;
 
@@ -532,6 +715,36 @@ async fn two_agents_offline_and_back_through_the_real_server() {
     assert_eq!(first.matches("Replaced the fuser.").count(), 1, "{first}");
     let second = comments_of(numbers[1]).await.to_string();
     assert_eq!(second.matches("toner delivery").count(), 1, "{second}");
+    // The conversation is linked to the ticket made from it, on the server.
+    let thread: Value = http
+        .get(format!("{url}/api/v1/conversations/{conversation_id}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket_id = thread["conversation"]["ticketId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the conversation has its ticket: {thread}"))
+        .to_owned();
+    let escalated: Value = http
+        .get(format!("{url}/api/v1/tickets?q=scanner"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        escalated.to_string().contains(&ticket_id)
+            && escalated
+                .to_string()
+                .contains("E2E scanner offline on floor 3"),
+        "the server has the ticket made from the conversation: {escalated}"
+    );
     for n in &numbers {
         let t: Value = http
             .get(format!("{url}/api/v1/tickets/{n}"))

@@ -419,3 +419,45 @@ pub fn request_close(display: &str, win: u32) {
     x.read_exact(&mut reply).unwrap();
     assert_eq!(reply[0], 1, "SendEvent failed: {reply:?}");
 }
+
+/// The DOM text of `e` (`textContent`). WebDriver's element text leaves out
+/// what it judges hidden, e.g. a card title clipped with `overflow: hidden`.
+pub async fn dom_text(e: &fantoccini::elements::Element) -> String {
+    e.prop("textContent")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// [`screenshot`] after the page has painted its latest state: WebKitGTK
+/// under Xvfb hands WebDriver the last composited frame, which lags a DOM
+/// change by a frame or two.
+pub async fn screenshot_settled(c: &Client, name: &str) {
+    let _ = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+            vec![],
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The first capture can still be the previous frame; the second is not.
+    let _ = c.screenshot().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    screenshot(c, name).await;
+}
+
+/// Dismisses the "Desktop notifications are unavailable" notice if it shows
+/// (no notification service in this session), so it does not cover the
+/// sidebar in screenshots.
+pub async fn dismiss_notifications_notice(c: &Client) {
+    if let Ok(b) = c
+        .find(fantoccini::Locator::XPath(
+            "//button[.='Dismiss'][ancestor::*[contains(., 'Desktop notifications')]]",
+        ))
+        .await
+    {
+        let _ = b.click().await;
+    }
+}

@@ -48,7 +48,12 @@ pub const TARGETS: &[(&str, f64)] = &[
     ("sync_bootstrap_100k", 5000.0),
     ("sync_push_10k", 2000.0),
     ("sync_roundtrip", 1000.0),
+    ("app_cold_start", 1500.0),
 ];
+
+/// Upper limits in MB for the [`Figure::Megabytes`] figures (release issue).
+pub const MB_TARGETS: &[(&str, f64)] =
+    &[("binary_mb", 25.0), ("deb_mb", 15.0), ("app_rss_mb", 300.0)];
 
 /// A group of measurements run against the shared benchmark store.
 pub type Suite = fn(&mut Bench) -> Result<()>;
@@ -61,6 +66,7 @@ pub const SUITES: &[(&str, Suite)] = &[
     ("reports", crate::bench_reports::reports_suite),
     ("insights", crate::bench_insights::insights_suite),
     ("app", crate::bench_app::app_suite),
+    ("release", crate::bench_release::release_suite),
     ("sync", crate::bench_sync::sync_suite),
 ];
 
@@ -92,6 +98,13 @@ pub enum Figure {
         per_s: f64,
         unit: &'static str,
     },
+    /// A size in MB (10^6 bytes): files, or memory (PSS), with what it is.
+    Megabytes {
+        name: String,
+        n: usize,
+        mb: f64,
+        note: String,
+    },
 }
 
 impl Figure {
@@ -102,7 +115,8 @@ impl Figure {
             | Figure::Bytes { name, .. }
             | Figure::Score { name, .. }
             | Figure::Count { name, .. }
-            | Figure::Rate { name, .. } => name,
+            | Figure::Rate { name, .. }
+            | Figure::Megabytes { name, .. } => name,
         }
     }
 
@@ -126,6 +140,7 @@ impl Figure {
                 per_s,
                 unit,
             } => format!("bench {name} n={n} {unit}_per_s={per_s:.0}"),
+            Figure::Megabytes { name, n, mb, .. } => format!("bench {name} n={n} mb={mb:.1}"),
         }
     }
 
@@ -139,6 +154,10 @@ impl Figure {
         match self {
             Figure::Timing { p95_ms, .. } => self.target_ms().map(|t| *p95_ms <= t),
             Figure::Bytes { .. } | Figure::Count { .. } | Figure::Rate { .. } => None,
+            Figure::Megabytes { name, mb, .. } => MB_TARGETS
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, max)| *mb <= *max),
             Figure::Score { value, .. } => crate::bench_insights::SCORE_TARGETS
                 .iter()
                 .find(|(n, _)| *n == self.name())
@@ -691,6 +710,21 @@ fn report(b: &Bench) -> Result<String> {
                 unit,
             } => {
                 writeln!(md, "| {name} | {n} clients | {per_s:.0} {unit}/s | | | |")?;
+            }
+            Figure::Megabytes { name, n, mb, note } => {
+                let target = MB_TARGETS
+                    .iter()
+                    .find(|(t, _)| t == name)
+                    .map_or("-".into(), |t| format!("<= {} MB", t.1));
+                let met = match f.meets_target() {
+                    Some(true) => "yes",
+                    Some(false) => "NO",
+                    None => "-",
+                };
+                writeln!(
+                    md,
+                    "| {name} | {n} | {mb:.1} MB ({note}) | | {target} | {met} |"
+                )?;
             }
         }
     }

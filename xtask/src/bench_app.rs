@@ -16,7 +16,8 @@
 //! app, saving `artifacts/app-bulk-undo-toast.png` to look at.
 //!
 //! The suite builds what it drives: the UI (`npm run build`) and the release
-//! app (`cargo build --release -p outpost`, which embeds the UI).
+//! app (`cargo build --release -p outpost` with the features `tauri build`
+//! uses, which embeds the UI).
 
 use crate::bench::{Bench, Figure};
 use crate::setup;
@@ -43,7 +44,7 @@ const FIGURES: &[&str] = &[
 ];
 
 /// Kills a child process when dropped.
-struct Guard(Child);
+pub(crate) struct Guard(pub(crate) Child);
 impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -91,15 +92,17 @@ fn startup_step(b: &mut Bench) -> Result<()> {
     Ok(())
 }
 
-/// Builds the UI (when its sources are newer than `ui/dist`: a rebuilt
-/// `dist` makes cargo relink the app) and the release app; returns the app
-/// binary.
+/// The features `tauri build` (and so `cargo xtask bundle`) builds the app
+/// with: the shipped configuration, and the same compiled crates.
+pub(crate) const RELEASE_FEATURES: &str = "tauri/custom-protocol";
+
 /// `OUTPOST_BENCH_APP=<path>`: time this app binary instead of building
 /// the release app (the suites say which build ran).
 const APP_VAR: &str = "OUTPOST_BENCH_APP";
 
-/// The release app the suites drive, built with its UI (the app embeds
-/// `ui/dist`), or the binary named by `OUTPOST_BENCH_APP`.
+/// The release app the suites drive: the UI built when stale (a rebuilt
+/// `dist` makes cargo relink the app), then the app with the features
+/// `tauri build` uses; or the binary named by `OUTPOST_BENCH_APP`.
 pub(crate) fn build_app() -> Result<PathBuf> {
     if let Some(app) = std::env::var_os(APP_VAR) {
         let app = PathBuf::from(app);
@@ -109,6 +112,30 @@ pub(crate) fn build_app() -> Result<PathBuf> {
         eprintln!("timing the app at {} ({APP_VAR})", app.display());
         return Ok(app);
     }
+    build_ui_if_stale()?;
+    println!("==> building the release app");
+    setup::run(setup::cmd(
+        "cargo",
+        &[
+            "build",
+            "--release",
+            "--features",
+            RELEASE_FEATURES,
+            "-p",
+            "outpost",
+        ],
+        &crate::root(),
+    ))?;
+    let bin = setup::target_dir().join("release/outpost");
+    if !bin.exists() {
+        bail!("no release app at {}", bin.display());
+    }
+    Ok(bin)
+}
+
+/// Installs the UI's packages if needed and builds `ui/dist` when a source is
+/// newer than it (a rebuilt `dist` makes cargo recompile the app).
+pub(crate) fn build_ui_if_stale() -> Result<()> {
     setup::ensure_npm()?;
     let ui = crate::root().join("ui");
     let built = modified(&ui.join("dist/index.html")).unwrap_or(UNIX_EPOCH);
@@ -126,17 +153,7 @@ pub(crate) fn build_app() -> Result<PathBuf> {
     if sources > built {
         setup::build_ui()?;
     }
-    println!("==> building the release app");
-    setup::run(setup::cmd(
-        "cargo",
-        &["build", "--release", "-p", "outpost"],
-        &crate::root(),
-    ))?;
-    let bin = setup::target_dir().join("release/outpost");
-    if !bin.exists() {
-        bail!("no release app at {}", bin.display());
-    }
-    Ok(bin)
+    Ok(())
 }
 
 fn modified(path: &Path) -> Option<SystemTime> {
@@ -164,7 +181,7 @@ fn free_port() -> Result<u16> {
 }
 
 /// Xvfb on a free display number.
-fn xvfb() -> Result<(String, Guard)> {
+pub(crate) fn xvfb() -> Result<(String, Guard)> {
     for n in 140..200 {
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
             || Path::new(&format!("/tmp/.X{n}-lock")).exists()
@@ -198,7 +215,7 @@ fn xvfb() -> Result<(String, Guard)> {
 
 /// tauri-driver for one app session on `store`, with a fresh webview profile
 /// under `profile` (no saved filters, no caches).
-fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
+pub(crate) fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
     let port = free_port()?;
     let native_port = free_port()?;
     let child = Command::new("tauri-driver")
@@ -228,7 +245,7 @@ fn driver(display: &str, store: &Path, profile: &Path) -> Result<(u16, Guard)> {
     Ok((port, guard))
 }
 
-fn epoch_ms() -> f64 {
+pub(crate) fn epoch_ms() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64() * 1e3)
@@ -236,7 +253,7 @@ fn epoch_ms() -> f64 {
 
 /// Polls `script` (a function body returning a number or null) until it
 /// returns a number, for at most `secs`.
-async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<f64> {
+pub(crate) async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<f64> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
         if let Some(v) = c.execute(script, vec![]).await?.as_f64() {
@@ -249,7 +266,8 @@ async fn poll_number(c: &Client, script: &str, secs: u64, what: &str) -> Result<
     }
 }
 
-const FIRST_PAINT: &str = "const m = performance.getEntriesByName('board-first-paint')[0];
+pub(crate) const FIRST_PAINT: &str =
+    "const m = performance.getEntriesByName('board-first-paint')[0];
      return m ? performance.timeOrigin + m.startTime : null;";
 
 async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
@@ -331,7 +349,7 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
     Ok(())
 }
 
-fn timing(name: &str, n: usize, mut ms: Vec<f64>) -> Figure {
+pub(crate) fn timing(name: &str, n: usize, mut ms: Vec<f64>) -> Figure {
     ms.sort_by(f64::total_cmp);
     let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
     Figure::Timing {

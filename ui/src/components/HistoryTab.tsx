@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { HistoryEvent, Priority, SlaState, Status } from '../bindings';
 import type { Session } from '../ipc';
-import { listHistory, toIpcError } from '../ipc';
+import { listComments, listHistory, toIpcError } from '../ipc';
 import {
   HISTORY_FIELD_LABEL,
   PRIORITY_LABEL,
@@ -46,12 +46,17 @@ export function historyValue(e: HistoryEvent, v: string | null, s: Session): str
 export function HistoryTab({ ticketId, now, version }: { ticketId: string; now: number; version: number }) {
   const session = useSession();
   const [events, setEvents] = useState<HistoryEvent[] | null>(null);
+  // A comment's history entry stores the comment's id: quote its text.
+  const [comments, setComments] = useState<Map<string, string>>(new Map());
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
     listHistory(ticketId)
       .then((h) => live && setEvents(h))
       .catch((e) => live && setError(toIpcError(e).message));
+    listComments(ticketId)
+      .then((cs) => live && setComments(new Map(cs.map((c) => [c.id, c.body]))))
+      .catch(() => undefined);
     return () => {
       live = false;
     };
@@ -84,7 +89,9 @@ export function HistoryTab({ ticketId, now, version }: { ticketId: string; now: 
                   {relativeTime(e.at, now)}
                 </time>
               </div>
-              {e.field === 'comment' && e.newValue && <div className="history-quote">{e.newValue}</div>}
+              {e.field === 'comment' && e.newValue && comments.has(e.newValue) && (
+                <div className="history-quote">{comments.get(e.newValue)}</div>
+              )}
               {e.field !== 'created' && e.field !== 'comment' && (
                 <div className="history-change">
                   <span className="old">{historyValue(e, e.oldValue, session)}</span>

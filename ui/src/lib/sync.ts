@@ -2,7 +2,7 @@
 //! every `sync-status` event, re-read on `tickets-changed` for the pending count), the one-line summary the sidebar shows, and the
 //! sign-in form's checks and error wording.
 
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { getSyncStatus, onSyncStatus, onTicketsChanged, type SyncConflict, type SyncStatus } from '../ipc';
 import { relativeTime } from './format';
 
@@ -16,12 +16,19 @@ export type SyncState = {
 
 export function useSyncStatus(): SyncState {
   const [status, setStatus] = useState<SyncStatus | null | undefined>(undefined);
+  // Counts `sync-status` events: a `get_sync_status` answer that an event
+  // overtook is older than what the event said (it may still read
+  // "syncing" after the sync ended) and is dropped.
+  const events = useRef(0);
   const refresh = useCallback(async () => {
+    const seen = events.current;
+    let next: SyncStatus | null;
     try {
-      setStatus(await getSyncStatus());
+      next = await getSyncStatus();
     } catch {
-      setStatus(null);
+      next = null;
     }
+    if (events.current === seen) setStatus(next);
   }, []);
   useEffect(() => {
     const unlisten: (() => void)[] = [];
@@ -36,6 +43,7 @@ export function useSyncStatus(): SyncState {
     void refresh();
     keep(
       onSyncStatus((s) => {
+        events.current += 1;
         if (live) setStatus(s);
       }),
     );
