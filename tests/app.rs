@@ -9,26 +9,15 @@
 
 mod common;
 
-use common::{artifacts, launch};
+use common::{artifacts, launch, seeded_store};
 use fantoccini::Locator;
-use outpost_client::{Store, demo};
+use outpost_client::Store;
 use std::time::{Duration, Instant};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn board_search_edit_and_history_in_the_real_app() {
     let tmp = tempfile::tempdir().unwrap();
-    let store_path = tmp.path().join("outpost.db");
-    {
-        let mut store = Store::open(&store_path).unwrap();
-        demo::seed(
-            &mut store,
-            demo::DemoSize {
-                tickets: 300,
-                seed: 7,
-            },
-        )
-        .unwrap();
-    }
+    let store_path = seeded_store(tmp.path(), 300, 7);
 
     let app = launch(&store_path).await;
     let c = app.client.clone();
@@ -38,7 +27,7 @@ async fn board_search_edit_and_history_in_the_real_app() {
         wait()
             .for_element(Locator::Css("[data-testid=ticket-card]"))
             .await?;
-        c.screenshot()
+        common::capture(&c)
             .await
             .map(|png| std::fs::write(artifacts().join("app-board.png"), png))??;
 
@@ -86,7 +75,7 @@ async fn board_search_edit_and_history_in_the_real_app() {
             text.contains(label),
             "the newest history entry shows the new status {label}: {text:?}"
         );
-        c.screenshot()
+        common::capture(&c)
             .await
             .map(|png| std::fs::write(artifacts().join("app-history.png"), png))??;
 
@@ -98,7 +87,7 @@ async fn board_search_edit_and_history_in_the_real_app() {
             ))
             .await?;
         let shown_state = resolution.attr("data-state").await?.unwrap_or_default();
-        c.screenshot()
+        common::capture(&c)
             .await
             .map(|png| std::fs::write(artifacts().join("app-details.png"), png))??;
         Ok::<_, Box<dyn std::error::Error>>((target, shown_state))

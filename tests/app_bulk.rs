@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{eventually, launch, screenshot};
+use common::{eventually, launch, screenshot, seeded_store};
 use fantoccini::{Client, Locator};
-use outpost_client::{Store, demo};
+use outpost_client::Store;
 use outpost_core::{Status, TicketNumber};
 use std::path::Path;
 
@@ -34,18 +34,7 @@ async fn page_has(c: &Client, text: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_status_change_and_undo_in_the_real_app() {
     let tmp = tempfile::tempdir().unwrap();
-    let store_path = tmp.path().join("outpost.db");
-    {
-        let mut store = Store::open(&store_path).unwrap();
-        demo::seed(
-            &mut store,
-            demo::DemoSize {
-                tickets: 300,
-                seed: 11,
-            },
-        )
-        .unwrap();
-    }
+    let store_path = seeded_store(tmp.path(), 300, 11);
 
     let app = launch(&store_path).await;
     let c = app.client.clone();

@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::{app_binary, launch, screenshot_settled};
+use common::{app_binary, launch, screenshot_settled, seeded_store};
 use fantoccini::Locator;
-use outpost_client::{Store, demo};
+
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -21,18 +21,7 @@ async fn the_installed_app_opens_a_store_and_shows_the_board() {
     );
     assert!(app_path.exists(), "{} is missing", app_path.display());
     let tmp = tempfile::tempdir().unwrap();
-    let store_path = tmp.path().join("outpost.db");
-    {
-        let mut store = Store::open(&store_path).unwrap();
-        demo::seed(
-            &mut store,
-            demo::DemoSize {
-                tickets: 200,
-                seed: 11,
-            },
-        )
-        .unwrap();
-    }
+    let store_path = seeded_store(tmp.path(), 200, 11);
     let app = launch(&store_path).await;
     let c = app.client.clone();
     let result = async {

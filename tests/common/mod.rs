@@ -85,9 +85,25 @@ pub fn app_binary() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_outpost")))
 }
 
+/// Makes the page paint a new frame soon: a near-invisible 1 px mark in the
+/// corner for a second. WebKitGTK's WebDriver screenshot waits for the next
+/// painted frame, and with the shared-memory renderer (no GPU, as under
+/// Xvfb) a page with nothing changing paints none: the capture would wait
+/// until something on screen changes (a "3 min ago" ticking over).
+pub const PAINT_NUDGE: &str = "const d = document.createElement('div');
+     d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;background:rgba(0,0,0,0.02);pointer-events:none;z-index:2147483647';
+     document.body.appendChild(d);
+     setTimeout(() => d.remove(), 1000);";
+
+/// A screenshot of the app window (see [`PAINT_NUDGE`]).
+pub async fn capture(c: &Client) -> Result<Vec<u8>, fantoccini::error::CmdError> {
+    let _ = c.execute(PAINT_NUDGE, vec![]).await;
+    c.screenshot().await
+}
+
 /// Saves a screenshot of the app window to `artifacts/<name>.png`.
 pub async fn screenshot(c: &Client, name: &str) {
-    match c.screenshot().await {
+    match capture(c).await {
         Ok(png) => {
             let _ = std::fs::write(artifacts().join(format!("{name}.png")), png);
         }
@@ -443,7 +459,7 @@ pub async fn screenshot_settled(c: &Client, name: &str) {
         .await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     // The first capture can still be the previous frame; the second is not.
-    let _ = c.screenshot().await;
+    let _ = capture(c).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     screenshot(c, name).await;
 }
@@ -460,4 +476,14 @@ pub async fn dismiss_notifications_notice(c: &Client) {
     {
         let _ = b.click().await;
     }
+}
+
+/// A demo store of `tickets` tickets (deterministic from `seed`) at
+/// `outpost.db` in `dir`; returns its path.
+pub fn seeded_store(dir: &Path, tickets: usize, seed: u64) -> PathBuf {
+    let path = dir.join("outpost.db");
+    let mut store = outpost_client::Store::open(&path).unwrap();
+    outpost_client::demo::seed(&mut store, outpost_client::demo::DemoSize { tickets, seed })
+        .unwrap();
+    path
 }

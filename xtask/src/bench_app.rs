@@ -455,6 +455,14 @@ async fn wait_text(c: &Client, text: &str, secs: u64) -> Result<()> {
     }
 }
 
+/// Makes the page paint a new frame soon, so a WebDriver screenshot (which
+/// waits for the next painted frame) does not wait for the page to change
+/// by itself (the shared-memory renderer paints nothing while idle).
+const PAINT_NUDGE: &str = "const d = document.createElement('div');
+     d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;background:rgba(0,0,0,0.02);pointer-events:none;z-index:2147483647';
+     document.body.appendChild(d);
+     setTimeout(() => d.remove(), 1000);";
+
 /// One bulk change undone from its toast, through the real commands; the
 /// toast is screenshotted on the way.
 async fn bulk_undo_look(c: &Client) -> Result<()> {
@@ -487,6 +495,7 @@ async fn bulk_undo_look(c: &Client) -> Result<()> {
         .select_by_value("waiting")
         .await?;
     wait_text(c, "Changed status of", 20).await?;
+    c.execute(PAINT_NUDGE, vec![]).await?;
     let png = c.screenshot().await?;
     let dir = crate::root().join("artifacts");
     std::fs::create_dir_all(&dir)?;
@@ -498,6 +507,7 @@ async fn bulk_undo_look(c: &Client) -> Result<()> {
     .click()
     .await?;
     wait_text(c, "Undid the change to", 20).await?;
+    c.execute(PAINT_NUDGE, vec![]).await?;
     let png = c.screenshot().await?;
     std::fs::write(dir.join("app-bulk-undone.png"), png)?;
     Ok(())
