@@ -289,20 +289,39 @@ pub fn run(release_check: bool) -> Result<()> {
             .all(|o| o.trim().starts_with("sync_") || o.trim().starts_with("server_"))
     });
     let mut bench = prepare(if only_sync { 100 } else { TICKETS })?;
+    // A failing suite is reported and the others still run: one broken
+    // harness does not throw away every other figure.
+    let mut failed = Vec::new();
     for (suite, run_suite) in SUITES {
         // The other suites need the full seeded store (and check for it).
         if only_sync && *suite != "sync" {
             continue;
         }
         bench.suite = suite;
-        run_suite(&mut bench).with_context(|| format!("suite {suite}"))?;
+        if let Err(e) = run_suite(&mut bench) {
+            eprintln!("suite {suite} failed: {e:#}");
+            failed.push(format!("- suite `{suite}` failed: {e:#}"));
+        }
+    }
+    if std::env::var_os(ONLY_VAR).is_none() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut md = report(&bench)?;
+        if !failed.is_empty() {
+            writeln!(
+                md,
+                "\nSuites that failed in this run:\n\n{}",
+                failed.join("\n")
+            )?;
+        }
+        std::fs::write(root.join("BENCHMARKS.md"), md).context("writing BENCHMARKS.md")?;
     }
     remove_db(&bench.store_path)?;
+    if !failed.is_empty() {
+        bail!("{} suite(s) failed:\n{}", failed.len(), failed.join("\n"));
+    }
     if std::env::var_os(ONLY_VAR).is_some() {
         return Ok(());
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::write(root.join("BENCHMARKS.md"), report(&bench)?).context("writing BENCHMARKS.md")?;
     let missed: Vec<String> = bench
         .figures()
         .iter()

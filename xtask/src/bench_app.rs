@@ -266,6 +266,41 @@ pub(crate) async fn poll_number(c: &Client, script: &str, secs: u64, what: &str)
     }
 }
 
+/// A WebDriver session on `app` through the tauri-driver on `port`.
+pub(crate) async fn session(port: u16, app: &Path) -> Result<Client> {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app }),
+    );
+    session_with(port, caps).await
+}
+
+/// A WebDriver session with `caps`, retried while WebKitWebDriver behind
+/// tauri-driver is not listening yet (tauri-driver accepts the request and
+/// closes it).
+async fn session_with(
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
+) -> Result<Client> {
+    let mut attempt = 0;
+    loop {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => return Ok(c),
+            Err(e) if attempt < 20 => {
+                attempt += 1;
+                eprintln!("WebDriver session, attempt {attempt}: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(e) => return Err(e).context("WebDriver session with the app"),
+        }
+    }
+}
+
 pub(crate) const FIRST_PAINT: &str =
     "const m = performance.getEntriesByName('board-first-paint')[0];
      return m ? performance.timeOrigin + m.startTime : null;";
@@ -286,11 +321,7 @@ async fn measure(b: &mut Bench, app: &Path) -> Result<()> {
             serde_json::json!({ "application": app }),
         );
         let started = epoch_ms();
-        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .context("WebDriver session with the app")?;
+        let c = session_with(port, caps).await?;
         let result = async {
             let painted = poll_number(&c, FIRST_PAINT, 60, "board-first-paint").await?;
             let ms = painted - started;

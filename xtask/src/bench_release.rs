@@ -20,7 +20,7 @@ use crate::bench::{Bench, Figure};
 use crate::bench_app::{FIRST_PAINT, driver, epoch_ms, poll_number, timing, xvfb};
 use crate::setup;
 use anyhow::{Context, Result, bail};
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::Client;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -101,16 +101,7 @@ fn build_hello() -> Result<PathBuf> {
 
 /// A WebDriver session on `app`, started through the tauri-driver on `port`.
 async fn session(port: u16, app: &Path) -> Result<Client> {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "tauri:options".into(),
-        serde_json::json!({ "application": app }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .context("WebDriver session with the app")
+    crate::bench_app::session(port, app).await
 }
 
 async fn measure(b: &mut Bench, app: &Path, hello: &Path) -> Result<()> {
