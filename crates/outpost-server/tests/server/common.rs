@@ -149,8 +149,13 @@ impl TestServer {
         ));
         Ok(TestServer {
             base: format!("http://{addr}"),
+            // No idle connections kept: the server closes a connection after
+            // refusing an oversized body (413) without reading it, and a
+            // pooled connection reused in that instant fails with
+            // "connection closed before message completed".
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(0)
                 .build()?,
             store,
             database_url: url.to_owned(),
