@@ -15,7 +15,8 @@ mod common;
 
 use chrono::{Duration as Dur, Utc};
 use common::{
-    Guard, app_window, eventually, launch_on, own_display, request_close, session_bus, viewable,
+    Guard, app_window, eventually, launch_on, own_display, request_close, session_bus,
+    store_with_my_ticket, viewable,
 };
 use fantoccini::{Client, Locator};
 use outpost_client::{FixedClock, NotificationPrefs, Store, StoreOptions};
@@ -237,22 +238,8 @@ async fn at_risk_notification_reaches_the_notification_daemon_once() {
 async fn a_missing_notification_service_is_shown_once_and_is_not_fatal() {
     let _one = SERIAL.lock().await;
     let tmp = tempfile::tempdir().unwrap();
-    let store_path = tmp.path().join("outpost.db");
-    {
-        let mut store = Store::open(&store_path).unwrap();
-        let me = store.ensure_local_session().unwrap().agent.id;
-        store
-            .create_ticket(NewTicket {
-                title: "Badge reader at the door".into(),
-                description: String::new(),
-                priority: Priority::High,
-                category_id: None,
-                assignee_id: Some(me),
-                requester: "desk@example.com".into(),
-                conversation_id: None,
-            })
-            .unwrap();
-    }
+    let (store_path, store) = store_with_my_ticket(tmp.path(), "Badge reader at the door");
+    drop(store);
     let (display, _xvfb) = own_display();
     let (app, _processes) = launch_on(
         &display,

@@ -15,7 +15,8 @@ mod common;
 
 use chrono::{Duration as Dur, Utc};
 use common::{
-    app_window, eventually, launch_on, own_display, request_close, session_bus, viewable,
+    app_window, eventually, launch_on, own_display, request_close, session_bus,
+    store_with_my_ticket, viewable,
 };
 use fantoccini::{Client, Locator};
 use outpost_client::{FixedClock, NotificationPrefs, Store, StoreOptions};
@@ -360,21 +361,9 @@ async fn the_tray_lists_urgent_tickets_and_opens_them() {
 async fn closing_the_window_keeps_the_app_in_the_tray_only_when_set() {
     let _one = SERIAL.lock().await;
     let tmp = tempfile::tempdir().unwrap();
-    let store_path = tmp.path().join("outpost.db");
+    let (store_path, store) = store_with_my_ticket(tmp.path(), "Badge reader at the door");
     {
-        let mut store = Store::open(&store_path).unwrap();
-        let me = store.ensure_local_session().unwrap().agent.id;
-        store
-            .create_ticket(NewTicket {
-                title: "Badge reader at the door".into(),
-                description: String::new(),
-                priority: Priority::High,
-                category_id: None,
-                assignee_id: Some(me),
-                requester: "desk@example.com".into(),
-                conversation_id: None,
-            })
-            .unwrap();
+        let mut store = store;
         store
             .set_notification_prefs(&NotificationPrefs {
                 keep_in_tray: true,

@@ -487,3 +487,23 @@ pub fn seeded_store(dir: &Path, tickets: usize, seed: u64) -> PathBuf {
         .unwrap();
     path
 }
+
+/// A store at `outpost.db` in `dir`, signed in locally, with one High ticket
+/// `title` assigned to the signed-in agent; returns its path and the store.
+pub fn store_with_my_ticket(dir: &Path, title: &str) -> (PathBuf, outpost_client::Store) {
+    let path = dir.join("outpost.db");
+    let mut store = outpost_client::Store::open(&path).unwrap();
+    let me = store.ensure_local_session().unwrap().agent.id;
+    store
+        .create_ticket(outpost_core::NewTicket {
+            title: title.into(),
+            description: String::new(),
+            priority: outpost_core::Priority::High,
+            category_id: None,
+            assignee_id: Some(me),
+            requester: "desk@example.com".into(),
+            conversation_id: None,
+        })
+        .unwrap();
+    (path, store)
+}

@@ -17,7 +17,7 @@
 //!   run under the same driver: the baseline `app_rss_mb` is read against.
 
 use crate::bench::{Bench, Figure};
-use crate::bench_app::{FIRST_PAINT, driver, epoch_ms, poll_number, timing, xvfb};
+use crate::bench_app::{FIRST_PAINT, driver, epoch_ms, poll_number, session, timing, xvfb};
 use crate::setup;
 use anyhow::{Context, Result, bail};
 use fantoccini::Client;
@@ -97,11 +97,6 @@ fn build_hello() -> Result<PathBuf> {
         bail!("no hello-world at {}", bin.display());
     }
     Ok(bin)
-}
-
-/// A WebDriver session on `app`, started through the tauri-driver on `port`.
-async fn session(port: u16, app: &Path) -> Result<Client> {
-    crate::bench_app::session(port, app).await
 }
 
 async fn measure(b: &mut Bench, app: &Path, hello: &Path) -> Result<()> {
