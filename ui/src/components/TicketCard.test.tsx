@@ -87,4 +87,38 @@ describe('TicketCard', () => {
     box.click();
     expect(onToggle).toHaveBeenCalledWith(0, false);
   });
+
+  it('puts a separator before each meta part that exists, and none for a missing one', () => {
+    const seps = (c: TicketCard) => {
+      const { container, unmount } = renderCard(c);
+      const meta = container.querySelector('.card-meta')!;
+      const found = {
+        seps: meta.querySelectorAll('.card-sep').length,
+        category: meta.querySelector('.card-category')?.textContent ?? null,
+        requester: meta.querySelector('.card-requester')?.textContent ?? null,
+      };
+      unmount();
+      return found;
+    };
+    expect(seps(card()), 'category and requester each follow one separator').toEqual({
+      seps: 2,
+      category: '·Billing',
+      requester: '·Acme Corp',
+    });
+    expect(seps({ ...card(), categoryName: null }), 'no category: no empty part, one separator').toEqual({
+      seps: 1,
+      category: null,
+      requester: '·Acme Corp',
+    });
+    expect(seps(card({ requester: '  ' })), 'blank requester: no empty part, one separator').toEqual({
+      seps: 1,
+      category: '·Billing',
+      requester: null,
+    });
+    expect(seps({ ...card({ requester: '' }), categoryName: null }), 'neither: no separator at all').toEqual({
+      seps: 0,
+      category: null,
+      requester: null,
+    });
+  });
 });

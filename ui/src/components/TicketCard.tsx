@@ -1,6 +1,8 @@
 //! One ticket on the board: number, title, status and priority badges,
-//! category, assignee (avatar initials + name) and the SLA countdown.
-//! Everything from data is rendered as text.
+//! category, requester, assignee (avatar initials + name) and the SLA
+//! countdown. Everything from data is rendered as text. Category and requester
+//! are optional parts of the meta line: each present one comes after a "·",
+//! and a missing one takes its separator with it.
 
 import { memo, type MouseEvent } from 'react';
 import type { TicketCard as Card } from '../bindings';
@@ -34,6 +36,10 @@ export const TicketCardView = memo(function TicketCardView({
 }: Props) {
   const t = card.ticket;
   const countdown = slaCountdown(t.slaState, t.dueAt, now);
+  const parts = [
+    { key: 'category', text: card.categoryName },
+    { key: 'requester', text: t.requester },
+  ].filter((p): p is { key: string; text: string } => !!p.text?.trim());
   return (
     <div
       role="listitem"
@@ -77,8 +83,14 @@ export const TicketCardView = memo(function TicketCardView({
         <div className="card-line card-meta">
           <StatusBadge status={t.status} />
           <PriorityBadge priority={t.priority} />
-          {card.categoryName && <span className="card-category">{card.categoryName}</span>}
-          <span className="card-requester">{t.requester}</span>
+          {parts.map((p) => (
+            <span key={p.key} className={`card-${p.key}`}>
+              <span className="card-sep" aria-hidden="true">
+                ·
+              </span>
+              {p.text}
+            </span>
+          ))}
           <span className="card-assignee">
             <Avatar id={t.assigneeId} name={card.assigneeName} />
             <span className={card.assigneeName ? '' : 'muted'}>{card.assigneeName ?? 'Unassigned'}</span>
