@@ -1,4 +1,4 @@
-import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it, vi } from 'vitest';
 import { App } from '../App';
 import { DEFAULT_NOTIFICATION_PREFS } from '../lib/notifications';
@@ -61,10 +61,25 @@ describe('NotificationsNotice', () => {
     installMock({ notificationProblem: 'no D-Bus session' });
     render(<NotificationsNotice />);
     expect(await screen.findByTestId('notifications-unavailable')).toHaveTextContent(
-      'Desktop notifications are unavailable: no D-Bus session',
+      'Desktop notifications are unavailable: Outpost cannot reach a notification service on this computer. SLA alerts still show on the board.',
     );
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByTestId('notifications-unavailable')).toBeNull();
+  });
+
+  it('says what the problem means and keeps the raw error under collapsed technical details', async () => {
+    const raw = 'org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.Notifications was not provided';
+    installMock({ notificationProblem: raw });
+    render(<NotificationsNotice />);
+    const notice = await screen.findByTestId('notifications-unavailable');
+    const message = notice.querySelector('.notify-notice-text');
+    expect(message, 'the main message is a sentence of its own').not.toBeNull();
+    expect(message).not.toHaveTextContent('org.freedesktop', { normalizeWhitespace: true });
+    const details = notice.querySelector('details')!;
+    expect(details, 'the raw error sits in a <details>').not.toBeNull();
+    expect(details.open, 'the technical details start collapsed').toBe(false);
+    expect(within(details).getByText('Technical details').tagName).toBe('SUMMARY');
+    expect(details).toHaveTextContent(raw);
   });
 
   it('shows a problem found later from the shell event, and nothing while notifications work', async () => {
@@ -75,9 +90,9 @@ describe('NotificationsNotice', () => {
     });
     expect(screen.queryByTestId('notifications-unavailable')).toBeNull();
     act(() => m.emitNotificationsUnavailable('org.freedesktop.Notifications was not provided'));
-    expect(await screen.findByTestId('notifications-unavailable')).toHaveTextContent(
-      'org.freedesktop.Notifications was not provided',
-    );
+    const notice = await screen.findByTestId('notifications-unavailable');
+    expect(notice).toHaveTextContent('Desktop notifications are unavailable:');
+    expect(notice.querySelector('details')).toHaveTextContent('org.freedesktop.Notifications was not provided');
   });
 });
 

@@ -1,6 +1,10 @@
 //! The one-time notice that desktop notifications cannot be shown (no
 //! notification service, e.g. no D-Bus session): asked for at start and
 //! listened for afterwards; dismissing it hides it for the rest of the run.
+//! The backend's reason is the platform's raw error (a D-Bus message), so the
+//! notice says what it means in one sentence and keeps the raw text under
+//! "Technical details" for bug reports. The reason is a plain string with no
+//! code, and the sentence holds for every cause, so nothing branches on it.
 
 import { useEffect, useState } from 'react';
 import { getNotificationProblem, onNotificationsUnavailable } from '../ipc';
@@ -32,11 +36,14 @@ export function NotificationsNotice() {
   if (!reason || dismissed) return null;
   return (
     <div className="notify-notice" role="alert" data-testid="notifications-unavailable">
-      <span>
-        Desktop notifications are unavailable:{' '}
-        <span className="notify-notice-reason">{reason.replace(/[.\s]+$/, '')}</span>. SLA alerts
-        still show on the board.
-      </span>
+      <p className="notify-notice-text">
+        Desktop notifications are unavailable: Outpost cannot reach a notification service on this computer. SLA
+        alerts still show on the board.
+      </p>
+      <details className="notify-notice-details">
+        <summary>Technical details</summary>
+        <code className="notify-notice-reason">{reason}</code>
+      </details>
       <button type="button" className="button small" onClick={() => setDismissed(true)}>
         Dismiss
       </button>
