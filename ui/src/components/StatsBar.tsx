@@ -33,7 +33,7 @@ export function StatsBar({ counts, active, onPick }: Props) {
           >
             <span className="stat-label">
               <span className="badge-dot" aria-hidden="true" />
-              {STATUS_LABEL[s]}
+              <span className="stat-label-text">{STATUS_LABEL[s]}</span>
             </span>
             <span className="stat-count">{n === null ? '–' : formatCount(n)}</span>
           </button>
