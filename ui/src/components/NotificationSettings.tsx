@@ -6,6 +6,8 @@
 import { useEffect, useState } from 'react';
 import { getNotificationPrefs, saveNotificationPrefs, toIpcError, type NotificationPrefs } from '../ipc';
 import { ALERT_FIELDS, QUIET_FIELD, TRAY_FIELD, type PrefField } from '../lib/notifications';
+import { useDraft } from '../lib/useDraft';
+import { SaveBar } from './SaveBar';
 
 function Check({
   field,
@@ -37,42 +39,19 @@ function Check({
 }
 
 export function NotificationSettings() {
-  const [saved, setSaved] = useState<NotificationPrefs | null>(null);
-  const [draft, setDraft] = useState<NotificationPrefs | null>(null);
+  const prefs = useDraft<NotificationPrefs>();
+  const { draft, saving, load } = prefs;
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
 
   useEffect(() => {
     getNotificationPrefs()
-      .then((p) => {
-        setSaved(p);
-        setDraft(p);
-      })
+      .then(load)
       .catch((e) => setLoadError(toIpcError(e).message));
-  }, []);
+  }, [load]);
 
-  const dirty = JSON.stringify(draft) !== JSON.stringify(saved);
   const edit = (p: NotificationPrefs) => {
-    setDraft(p);
-    setNotice(null);
-    setError(null);
-  };
-  const save = async () => {
-    if (!draft) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const p = await saveNotificationPrefs(draft);
-      setSaved(p);
-      setDraft(p);
-      setNotice('Notification settings saved.');
-    } catch (e) {
-      setError(toIpcError(e).message);
-    } finally {
-      setSaving(false);
-    }
+    prefs.edit(() => p);
+    prefs.setError(null);
   };
 
   return (
@@ -120,38 +99,7 @@ export function NotificationSettings() {
         </div>
       </div>
       {draft && (
-        <footer className="settings-bar">
-          <div className="settings-bar-status" aria-live="polite">
-            {error ? (
-              <span className="form-error server-error" role="alert">
-                {error}
-              </span>
-            ) : notice ? (
-              <span className="saved-note" role="status">
-                {notice}
-              </span>
-            ) : dirty ? (
-              <span className="muted">Unsaved changes</span>
-            ) : (
-              <span className="muted">All changes saved</span>
-            )}
-          </div>
-          <button
-            type="button"
-            className="button"
-            disabled={!dirty || saving}
-            onClick={() => {
-              setDraft(saved);
-              setError(null);
-              setNotice(null);
-            }}
-          >
-            Discard
-          </button>
-          <button type="button" className="button primary" disabled={!dirty || saving} onClick={() => void save()}>
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </footer>
+        <SaveBar state={prefs} onSave={() => void prefs.save(saveNotificationPrefs, 'Notification settings saved.')} />
       )}
     </>
   );

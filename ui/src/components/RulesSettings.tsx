@@ -11,7 +11,9 @@ import { dryRunRule, getRules, saveRules, toIpcError } from '../ipc';
 import { useSession } from '../lib/session';
 import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL, relativeTime } from '../lib/format';
 import { useNow } from '../lib/hooks';
+import { useDraft } from '../lib/useDraft';
 import { CHANNELS, CHANNEL_LABEL } from './InboxView';
+import { SaveBar } from './SaveBar';
 
 export type RulesPageKind = 'workflows' | 'rules';
 
@@ -117,21 +119,15 @@ const splitList = (s: string) =>
 export function RulesPage({ kind }: { kind: RulesPageKind }) {
   const session = useSession();
   const isAdmin = session.agent.role === 'admin';
-  const [saved, setSaved] = useState<RuleSet | null>(null);
-  const [draft, setDraft] = useState<Rule[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
+  const ruleSet = useDraft<RuleSet>();
+  const { load, setError, edit } = ruleSet;
 
   useEffect(() => {
     if (!isAdmin) return;
     getRules()
-      .then((s) => {
-        setSaved(s);
-        setDraft(s.rules);
-      })
+      .then(load)
       .catch((e) => setError(toIpcError(e).message));
-  }, [isAdmin]);
+  }, [isAdmin, load, setError]);
 
   const title = kind === 'workflows' ? 'Workflows' : 'Rules';
   if (!isAdmin) {
@@ -148,39 +144,23 @@ export function RulesPage({ kind }: { kind: RulesPageKind }) {
       </div>
     );
   }
-  const dirty = !!saved && !!draft && JSON.stringify(saved.rules) !== JSON.stringify(draft);
+  const draft = ruleSet.draft?.rules ?? null;
   const shown = (draft ?? []).map((r, i) => ({ r, i })).filter(({ r }) => isWorkflow(r) === (kind === 'workflows'));
-  const update = (i: number, r: Rule) => {
-    setNotice(null);
-    setDraft((d) => d && d.map((x, j) => (j === i ? r : x)));
-  };
+  const editRules = (f: (rules: Rule[]) => Rule[]) => edit((s) => ({ ...s, rules: f(s.rules) }));
+  const update = (i: number, r: Rule) => editRules((rules) => rules.map((x, j) => (j === i ? r : x)));
   const move = (i: number, by: -1 | 1) => {
-    setDraft((d) => {
-      if (!d) return d;
-      // Swap with the nearest rule shown on this page in that direction.
-      const pos = shown.findIndex((s) => s.i === i);
-      const other = shown[pos + by];
-      if (!other) return d;
-      const next = [...d];
+    // Swap with the nearest rule shown on this page in that direction.
+    const pos = shown.findIndex((s) => s.i === i);
+    const other = shown[pos + by];
+    if (!other) return;
+    editRules((rules) => {
+      const next = [...rules];
       [next[i], next[other.i]] = [next[other.i], next[i]];
       return next;
     });
   };
-  const save = async () => {
-    if (!draft) return;
-    setSaving(true);
-    setError(null);
-    try {
-      const s = await saveRules({ rules: draft, updatedAt: saved?.updatedAt ?? null });
-      setSaved(s);
-      setDraft(s.rules);
-      setNotice(`${title} saved.`);
-    } catch (e) {
-      setError(toIpcError(e).message);
-    } finally {
-      setSaving(false);
-    }
-  };
+  const save = () =>
+    void ruleSet.save((s) => saveRules({ rules: s.rules, updatedAt: ruleSet.saved?.updatedAt ?? null }), `${title} saved.`);
 
   return (
     <>
@@ -195,7 +175,7 @@ export function RulesPage({ kind }: { kind: RulesPageKind }) {
               Rules run in order, on the server and in the app when offline; each fires once per event.
             </p>
           </div>
-          {!draft && !error && <p className="muted">Loading…</p>}
+          {!draft && !ruleSet.error && <p className="muted">Loading…</p>}
           <div className="section-head">
             <h3>
               {shown.length} {kind === 'workflows' ? 'workflow' : 'rule'}
@@ -205,7 +185,7 @@ export function RulesPage({ kind }: { kind: RulesPageKind }) {
               type="button"
               className="button"
               disabled={!draft}
-              onClick={() => setDraft((d) => [...(d ?? []), blankRule(kind)])}
+              onClick={() => editRules((rules) => [...rules, blankRule(kind)])}
             >
               {kind === 'workflows' ? 'Add workflow' : 'Add rule'}
             </button>
@@ -219,44 +199,14 @@ export function RulesPage({ kind }: { kind: RulesPageKind }) {
                   last={pos === shown.length - 1}
                   onChange={(x) => update(i, x)}
                   onMove={(by) => move(i, by)}
-                  onDelete={() => setDraft((d) => d && d.filter((_, j) => j !== i))}
+                  onDelete={() => editRules((rules) => rules.filter((_, j) => j !== i))}
                 />
               </li>
             ))}
           </ol>
         </div>
       </div>
-      <footer className="settings-bar">
-        <div className="settings-bar-status" aria-live="polite">
-          {error ? (
-            <span className="form-error server-error" role="alert" data-testid="rules-error">
-              {error}
-            </span>
-          ) : notice ? (
-            <span className="saved-note" role="status">
-              {notice}
-            </span>
-          ) : dirty ? (
-            <span className="muted">Unsaved changes</span>
-          ) : (
-            <span className="muted">All changes saved</span>
-          )}
-        </div>
-        <button
-          type="button"
-          className="button"
-          disabled={!dirty || saving}
-          onClick={() => {
-            setDraft(saved?.rules ?? []);
-            setError(null);
-          }}
-        >
-          Discard
-        </button>
-        <button type="button" className="button primary" disabled={!dirty || saving} onClick={() => void save()}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-      </footer>
+      <SaveBar state={ruleSet} onSave={save} errorTestId="rules-error" />
     </>
   );
 }

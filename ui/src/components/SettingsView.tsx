@@ -9,9 +9,11 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Day, NamedCalendar, SlaPolicy, SlaSettings } from '../bindings';
 import { getSlaSettings, saveSlaSettings, toIpcError } from '../ipc';
 import { useSession } from '../lib/session';
+import { useDraft } from '../lib/useDraft';
 import { DAYS, DAY_LABEL, settingsProblems, type Problem } from '../lib/slaRules';
 import { CalendarEditor, PolicyEditor } from './SlaEditors';
 import { NotificationSettings } from './NotificationSettings';
+import { SaveBar } from './SaveBar';
 import { RulesPage } from './RulesSettings';
 
 function uniqueId(base: string, taken: Set<string>): string {
@@ -76,21 +78,15 @@ export function SettingsView({ page = 'sla', onPage, serverPage }: Props) {
 function SlaPage() {
   const session = useSession();
   const isAdmin = session.agent.role === 'admin';
-  const [saved, setSaved] = useState<SlaSettings | null>(null);
-  const [draft, setDraft] = useState<SlaSettings | null>(null);
+  const sla = useDraft<SlaSettings>();
+  const { draft, saving, load, edit: update } = sla;
   const [loadError, setLoadError] = useState<string | null>(null);
-  const [serverError, setServerError] = useState<string | null>(null);
-  const [saving, setSaving] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => {
     getSlaSettings()
-      .then((s) => {
-        setSaved(s);
-        setDraft(s);
-      })
+      .then(load)
       .catch((e) => setLoadError(toIpcError(e).message));
-  }, []);
+  }, [load]);
 
   const problems = useMemo(() => (draft ? settingsProblems(draft) : []), [draft]);
   const problemsAt = useMemo(() => {
@@ -98,31 +94,18 @@ function SlaPage() {
     for (const p of problems) by.set(p.path, [...(by.get(p.path) ?? []), p]);
     return (path: string) => by.get(path) ?? [];
   }, [problems]);
-  const dirty = useMemo(() => JSON.stringify(draft) !== JSON.stringify(saved), [draft, saved]);
-
-  const update = (f: (s: SlaSettings) => SlaSettings) => {
-    setDraft((d) => (d ? f(d) : d));
-    setNotice(null);
-  };
   const setPolicies = (f: (ps: SlaPolicy[]) => SlaPolicy[]) =>
     update((s) => ({ ...s, policies: { policies: f(s.policies.policies) } }));
   const setCalendars = (f: (cs: NamedCalendar[]) => NamedCalendar[]) => update((s) => ({ ...s, calendars: f(s.calendars) }));
 
-  const save = async () => {
-    if (!draft || problems.length > 0) return;
-    setSaving(true);
-    setServerError(null);
-    try {
-      const s = await saveSlaSettings(draft);
-      setSaved(s);
-      setDraft(s);
-      setNotice('SLA settings saved. Due dates of open tickets were recomputed.');
-    } catch (e) {
-      setServerError(toIpcError(e).message);
-    } finally {
-      setSaving(false);
-    }
+  const save = () => {
+    if (problems.length > 0) return;
+    void sla.save(saveSlaSettings, 'SLA settings saved. Due dates of open tickets were recomputed.');
   };
+  const problem =
+    problems.length === 0
+      ? null
+      : `${problems.length === 1 ? '1 problem to fix' : `${problems.length} problems to fix`} before saving: ${problems[0].message}`;
 
   const policies = draft?.policies.policies ?? [];
   const calendars = draft?.calendars ?? [];
@@ -271,50 +254,7 @@ function SlaPage() {
           )}
         </div>
       </div>
-      {isAdmin && draft && (
-        <footer className="settings-bar">
-          <div className="settings-bar-status" aria-live="polite">
-            {serverError ? (
-              <span className="form-error server-error" role="alert" data-testid="server-error">
-                {serverError}
-              </span>
-            ) : problems.length > 0 ? (
-              <span className="field-error">
-                {problems.length === 1 ? '1 problem to fix' : `${problems.length} problems to fix`} before saving:{' '}
-                {problems[0].message}
-              </span>
-            ) : notice ? (
-              <span className="saved-note" role="status">
-                {notice}
-              </span>
-            ) : dirty ? (
-              <span className="muted">Unsaved changes</span>
-            ) : (
-              <span className="muted">All changes saved</span>
-            )}
-          </div>
-          <button
-            type="button"
-            className="button"
-            disabled={!dirty || saving}
-            onClick={() => {
-              setDraft(saved);
-              setServerError(null);
-              setNotice(null);
-            }}
-          >
-            Discard
-          </button>
-          <button
-            type="button"
-            className="button primary"
-            disabled={!dirty || saving || problems.length > 0}
-            onClick={() => void save()}
-          >
-            {saving ? 'Saving…' : 'Save'}
-          </button>
-        </footer>
-      )}
+      {isAdmin && draft && <SaveBar state={sla} onSave={save} problem={problem} errorTestId="server-error" />}
     </>
   );
 }
