@@ -30,7 +30,9 @@ import {
 import { useSession } from '../lib/session';
 import { PRIORITIES, PRIORITY_LABEL, formatExact, relativeTime } from '../lib/format';
 import { useNow } from '../lib/hooks';
+import { FormDialog } from './FormDialog';
 import { InboxIcon, SearchIcon } from './Icons';
+import { ToggleChips } from './ToggleChips';
 import '../inbox.css';
 
 export const CHANNELS: readonly Channel[] = ['email', 'chat', 'phone', 'web'];
@@ -91,8 +93,6 @@ export function InboxView({ openId = null, onOpenTicket }: Props) {
     return () => clearTimeout(t);
   }, [search]);
 
-  const toggle = <T,>(list: T[], v: T) => (list.includes(v) ? list.filter((x) => x !== v) : [...list, v]);
-
   return (
     <main className="inbox" aria-labelledby="inbox-title">
       <section className="inbox-list" aria-label="Conversations">
@@ -114,32 +114,18 @@ export function InboxView({ openId = null, onOpenTicket }: Props) {
               onChange={(e) => setSearch(e.target.value)}
             />
           </label>
-          <div className="chip-row" role="group" aria-label="Channel">
-            {CHANNELS.map((c) => (
-              <button
-                key={c}
-                type="button"
-                className={`toggle-chip${query.channels.includes(c) ? ' is-on' : ''}`}
-                aria-pressed={query.channels.includes(c)}
-                onClick={() => setQuery((q) => ({ ...q, channels: toggle(q.channels, c) }))}
-              >
-                {CHANNEL_LABEL[c]}
-              </button>
-            ))}
-          </div>
-          <div className="chip-row" role="group" aria-label="Status">
-            {STATUSES.map((s) => (
-              <button
-                key={s}
-                type="button"
-                className={`toggle-chip${query.statuses.includes(s) ? ' is-on' : ''}`}
-                aria-pressed={query.statuses.includes(s)}
-                onClick={() => setQuery((q) => ({ ...q, statuses: toggle(q.statuses, s) }))}
-              >
-                {STATUS_LABEL[s]}
-              </button>
-            ))}
-          </div>
+          <ToggleChips
+            label="Channel"
+            options={CHANNELS.map((c) => [c, CHANNEL_LABEL[c]] as const)}
+            value={query.channels}
+            onChange={(channels) => setQuery((q) => ({ ...q, channels }))}
+          />
+          <ToggleChips
+            label="Status"
+            options={STATUSES.map((st) => [st, STATUS_LABEL[st]] as const)}
+            value={query.statuses}
+            onChange={(statuses) => setQuery((q) => ({ ...q, statuses }))}
+          />
         </header>
         {error && (
           <p className="form-error" role="alert">
@@ -412,103 +398,63 @@ function EscalateDialog({
       setBusy(false);
     }
   };
+  const set = (change: Partial<EscalationInput>) => setDraft((d) => d && { ...d, ...change });
   return (
-    <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="escalate-title"
-        onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="escalate-title">Create ticket</h2>
-        {!draft && !error && <p className="muted">Loading…</p>}
-        {draft && (
-          <form
-            className="form-grid"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void submit();
-            }}
-          >
-            <label>
-              Title
-              <input
-                value={draft.title}
-                maxLength={300}
-                required
-                onChange={(e) => setDraft({ ...draft, title: e.target.value })}
-              />
-            </label>
-            <label>
-              Description
-              <textarea
-                rows={6}
-                value={draft.description}
-                onChange={(e) => setDraft({ ...draft, description: e.target.value })}
-              />
-            </label>
-            <label>
-              Priority
-              <select value={draft.priority} onChange={(e) => setDraft({ ...draft, priority: e.target.value as Priority })}>
-                {PRIORITIES.map((p) => (
-                  <option key={p} value={p}>
-                    {PRIORITY_LABEL[p]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Category
-              <select
-                value={draft.categoryId ?? ''}
-                onChange={(e) => setDraft({ ...draft, categoryId: e.target.value || null })}
-              >
-                <option value="">None</option>
-                {session.categories.map((c) => (
-                  <option key={c.id} value={c.id}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Assignee
-              <select
-                value={draft.assigneeId ?? ''}
-                onChange={(e) => setDraft({ ...draft, assigneeId: e.target.value || null })}
-              >
-                <option value="">Unassigned</option>
-                {session.agents.map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            {error && (
-              <p className="form-error" role="alert">
-                {error}
-              </p>
-            )}
-            <div className="modal-actions">
-              <button type="button" className="button" onClick={onClose}>
-                Cancel
-              </button>
-              <button type="submit" className="button primary" disabled={busy || draft.title.trim() === ''}>
-                {busy ? 'Creating…' : 'Create ticket'}
-              </button>
-            </div>
-          </form>
-        )}
-        {error && !draft && (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        )}
-      </div>
-    </div>
+    <FormDialog
+      title="Create ticket"
+      titleId="escalate-title"
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      error={error}
+      submitLabel={busy ? 'Creating…' : 'Create ticket'}
+      submitDisabled={busy || !draft || draft.title.trim() === ''}
+      ready={draft !== null}
+    >
+      {draft && (
+        <>
+          <label>
+            Title
+            <input value={draft.title} maxLength={300} required onChange={(e) => set({ title: e.target.value })} />
+          </label>
+          <label>
+            Description
+            <textarea rows={6} value={draft.description} onChange={(e) => set({ description: e.target.value })} />
+          </label>
+          <label>
+            Priority
+            <select value={draft.priority} onChange={(e) => set({ priority: e.target.value as Priority })}>
+              {PRIORITIES.map((p) => (
+                <option key={p} value={p}>
+                  {PRIORITY_LABEL[p]}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Category
+            <select value={draft.categoryId ?? ''} onChange={(e) => set({ categoryId: e.target.value || null })}>
+              <option value="">None</option>
+              {session.categories.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Assignee
+            <select value={draft.assigneeId ?? ''} onChange={(e) => set({ assigneeId: e.target.value || null })}>
+              <option value="">Unassigned</option>
+              {session.agents.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      )}
+    </FormDialog>
   );
 }
 
@@ -532,73 +478,43 @@ function LogDialog({ onClose, onLogged }: { onClose: () => void; onLogged: (id: 
       setBusy(false);
     }
   };
+  const set = (change: Partial<NewConversationInput>) => setInput((i) => ({ ...i, ...change }));
   return (
-    <div className="modal-backdrop" role="presentation" onClick={onClose}>
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="log-title"
-        onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="log-title">Log a call or walk-in</h2>
-        <form
-          className="form-grid"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
-          <label>
-            Channel
-            <select value={input.channel} onChange={(e) => setInput({ ...input, channel: e.target.value as Channel })}>
-              {CHANNELS.map((c) => (
-                <option key={c} value={c}>
-                  {CHANNEL_LABEL[c]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Customer name
-            <input
-              value={input.customerName}
-              maxLength={320}
-              onChange={(e) => setInput({ ...input, customerName: e.target.value })}
-            />
-          </label>
-          <label>
-            Email or phone
-            <input
-              value={input.customerContact}
-              maxLength={320}
-              onChange={(e) => setInput({ ...input, customerContact: e.target.value })}
-            />
-          </label>
-          <label>
-            Subject
-            <input value={input.subject} maxLength={300} onChange={(e) => setInput({ ...input, subject: e.target.value })} />
-          </label>
-          <label>
-            What the customer said
-            <textarea rows={4} value={input.body} onChange={(e) => setInput({ ...input, body: e.target.value })} />
-          </label>
-          {error && (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="modal-actions">
-            <button type="button" className="button" onClick={onClose}>
-              Cancel
-            </button>
-            <button type="submit" className="button primary" disabled={busy}>
-              {busy ? 'Saving…' : 'Log conversation'}
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+    <FormDialog
+      title="Log a call or walk-in"
+      titleId="log-title"
+      onClose={onClose}
+      onSubmit={() => void submit()}
+      error={error}
+      submitLabel={busy ? 'Saving…' : 'Log conversation'}
+      submitDisabled={busy}
+    >
+      <label>
+        Channel
+        <select value={input.channel} onChange={(e) => set({ channel: e.target.value as Channel })}>
+          {CHANNELS.map((c) => (
+            <option key={c} value={c}>
+              {CHANNEL_LABEL[c]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Customer name
+        <input value={input.customerName} maxLength={320} onChange={(e) => set({ customerName: e.target.value })} />
+      </label>
+      <label>
+        Email or phone
+        <input value={input.customerContact} maxLength={320} onChange={(e) => set({ customerContact: e.target.value })} />
+      </label>
+      <label>
+        Subject
+        <input value={input.subject} maxLength={300} onChange={(e) => set({ subject: e.target.value })} />
+      </label>
+      <label>
+        What the customer said
+        <textarea rows={4} value={input.body} onChange={(e) => set({ body: e.target.value })} />
+      </label>
+    </FormDialog>
   );
 }

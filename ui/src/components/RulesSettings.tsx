@@ -14,6 +14,7 @@ import { useNow } from '../lib/hooks';
 import { useDraft } from '../lib/useDraft';
 import { CHANNELS, CHANNEL_LABEL } from './InboxView';
 import { SaveBar } from './SaveBar';
+import { ToggleChips } from './ToggleChips';
 
 export type RulesPageKind = 'workflows' | 'rules';
 
@@ -418,7 +419,7 @@ function ConditionEditor({ condition: c, onChange }: { condition: Condition; onC
   switch (c.field) {
     case 'channel':
       editor = (
-        <Multi
+        <ToggleChips
           label="Channels"
           options={CHANNELS.map((x) => [x, CHANNEL_LABEL[x]])}
           value={c.anyOf}
@@ -428,7 +429,7 @@ function ConditionEditor({ condition: c, onChange }: { condition: Condition; onC
       break;
     case 'priority':
       editor = (
-        <Multi
+        <ToggleChips
           label="Priorities"
           options={PRIORITIES.map((x) => [x, PRIORITY_LABEL[x]])}
           value={c.anyOf}
@@ -438,7 +439,7 @@ function ConditionEditor({ condition: c, onChange }: { condition: Condition; onC
       break;
     case 'status':
       editor = (
-        <Multi
+        <ToggleChips
           label="Statuses"
           options={STATUSES.map((x) => [x, STATUS_LABEL[x]])}
           value={c.anyOf}
@@ -448,7 +449,7 @@ function ConditionEditor({ condition: c, onChange }: { condition: Condition; onC
       break;
     case 'category':
       editor = (
-        <Multi
+        <ToggleChips
           label="Categories"
           options={session.categories.map((x) => [x.id, x.name])}
           value={c.anyOf}
@@ -487,34 +488,6 @@ function ConditionEditor({ condition: c, onChange }: { condition: Condition; onC
     <span className="rule-item">
       <span className="rule-item-label">{CONDITION_LABEL[c.field]}</span>
       {editor}
-    </span>
-  );
-}
-
-function Multi<T extends string>({
-  label,
-  options,
-  value,
-  onChange,
-}: {
-  label: string;
-  options: [T, string][];
-  value: T[];
-  onChange: (v: T[]) => void;
-}) {
-  return (
-    <span className="chip-row" role="group" aria-label={label}>
-      {options.map(([v, l]) => (
-        <button
-          key={v}
-          type="button"
-          className={`toggle-chip${value.includes(v) ? ' is-on' : ''}`}
-          aria-pressed={value.includes(v)}
-          onClick={() => onChange(value.includes(v) ? value.filter((x) => x !== v) : [...value, v])}
-        >
-          {l}
-        </button>
-      ))}
     </span>
   );
 }

@@ -1,0 +1,76 @@
+//! A modal form (the Inbox's "Create ticket" and "Log a call or walk-in"):
+//! title, fields, the refused submit's message, Cancel and a submit button.
+//! Esc and a click outside close it. While its starting values load it shows
+//! "Loading…", or the loading error, instead of the form.
+
+import type { ReactNode } from 'react';
+
+type Props = {
+  title: string;
+  /** Id of the title, which names the dialog. */
+  titleId: string;
+  onClose: () => void;
+  onSubmit: () => void;
+  /** A refused submit's (or failed load's) message, shown verbatim. */
+  error: string | null;
+  submitLabel: string;
+  submitDisabled: boolean;
+  /** `false` while the form's starting values load. */
+  ready?: boolean;
+  /** The fields. */
+  children: ReactNode;
+};
+
+export function FormDialog({
+  title,
+  titleId,
+  onClose,
+  onSubmit,
+  error,
+  submitLabel,
+  submitDisabled,
+  ready = true,
+  children,
+}: Props) {
+  const errorLine = error ? (
+    <p className="form-error" role="alert">
+      {error}
+    </p>
+  ) : null;
+  return (
+    <div className="modal-backdrop" role="presentation" onClick={onClose}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        onClick={(e) => e.stopPropagation()}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
+        <h2 id={titleId}>{title}</h2>
+        {ready ? (
+          <form
+            className="form-grid"
+            onSubmit={(e) => {
+              e.preventDefault();
+              onSubmit();
+            }}
+          >
+            {children}
+            {errorLine}
+            <div className="modal-actions">
+              <button type="button" className="button" onClick={onClose}>
+                Cancel
+              </button>
+              <button type="submit" className="button primary" disabled={submitDisabled}>
+                {submitLabel}
+              </button>
+            </div>
+          </form>
+        ) : (
+          (errorLine ?? <p className="muted">Loading…</p>)
+        )}
+      </div>
+    </div>
+  );
+}
