@@ -58,6 +58,17 @@ describe('Settings > Workflows and Rules', () => {
     expect(await screen.findByTestId('rules-error')).toHaveTextContent('needs at least one entry');
   });
 
+  it('drops the saved note once a rule is added, moved or deleted after saving', async () => {
+    installMock({ count: 0 });
+    renderWithSession(<SettingsView page="rules" />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Add rule' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(await screen.findByRole('status')).toHaveTextContent('Rules saved.');
+    fireEvent.click(screen.getByRole('button', { name: 'Add rule' }));
+    expect(screen.queryByRole('status'), 'no saved note beside unsaved changes').toBeNull();
+    expect(screen.getByText('Unsaved changes')).toBeInTheDocument();
+  });
+
   it('is admin only', async () => {
     installMock({ count: 0, agent: 1 });
     renderWithSession(<SettingsView page="rules" />, { ...SESSION, agent: AGENTS[1] });
