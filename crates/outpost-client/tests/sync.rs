@@ -4,7 +4,7 @@
 
 use chrono::{Duration as Dur, Utc};
 use outpost_client::sync::{self, LoopOptions, SyncClient, SyncError, SyncEvent};
-use outpost_client::{FixedClock, Store, StoreOptions};
+use outpost_client::{Clock, FixedClock, Store, StoreOptions};
 use outpost_core::sync::{PushRequest, codes};
 use outpost_core::{NewTicket, Priority, Role, Status, TicketId, TicketPatch};
 use outpost_server::auth::HashCost;
@@ -651,6 +651,130 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
         sla_columns(&a, t),
         "B re-evaluates after a pulled status change"
     );
+}
+
+/// Every SLA and report-outcome column of every ticket, by id.
+fn evaluated_columns(d: &Device) -> Vec<String> {
+    let c = rusqlite::Connection::open(&d.path).unwrap();
+    let mut st = c
+        .prepare(
+            "SELECT id, sla_state, due_at, at_risk_at, breach_at, next_change, fr_state,
+                 fr_done_at, fr_deadline, res_state, res_done_at, res_deadline
+             FROM tickets ORDER BY id",
+        )
+        .unwrap();
+    let n = st.column_count();
+    st.query_map([], |r| {
+        Ok((0..n)
+            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+            .collect::<Vec<_>>()
+            .join("|"))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// Tickets whose title matches `text` on the device's board.
+fn found(d: &Device, text: &str) -> u64 {
+    let q = outpost_core::TicketQuery {
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    let c = d.s().board_stats(&q).unwrap();
+    c.open + c.in_progress + c.waiting + c.resolved + c.closed
+}
+
+/// FTS5's own check that the title index matches the tickets table.
+fn title_index_is_consistent(d: &Device) {
+    let c = rusqlite::Connection::open(&d.path).unwrap();
+    c.execute(
+        "INSERT INTO ticket_fts (ticket_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("the title index matches the tickets table");
+}
+
+/// A new device bootstraps a feed of several pages (a ticket's row and its
+/// history arriving on different pages, both ways round) and ends up with
+/// the SLA snapshot and report outcomes the writing device computed through
+/// its own edits, and with every title searchable; a title edited later is
+/// re-indexed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrapped_device_evaluates_and_indexes_like_the_writer() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Boot").await;
+    let a = Device::login(&server, &emails[1], 0).await;
+    let ids: Vec<TicketId> = (0..1100)
+        .map(|i| a.create(&format!("Boot ticket n{i} printer")))
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let patch = match i % 4 {
+            0 => TicketPatch {
+                status: Some(Status::Resolved),
+                ..Default::default()
+            },
+            1 => TicketPatch {
+                priority: Some(Priority::Urgent),
+                ..Default::default()
+            },
+            2 => TicketPatch {
+                status: Some(Status::Waiting),
+                ..Default::default()
+            },
+            _ => continue,
+        };
+        a.patch(*id, patch);
+    }
+    a.sync().await;
+    a.sync().await;
+    let b = Device::login(&server, &emails[2], 0).await;
+    b.clock.set(a.clock.now());
+    let report = b.sync().await;
+    assert!(report.bootstrapped);
+    assert!(
+        report.pulled > 2000,
+        "the feed spans several bootstrap pages ({} changes)",
+        report.pulled
+    );
+    a.clock.set(b.clock.now());
+    a.sync().await;
+    let on_a = evaluated_columns(&a);
+    assert_eq!(on_a.len(), 1100);
+    let on_b = evaluated_columns(&b);
+    let differ: Vec<_> = on_b.iter().zip(&on_a).filter(|(b, a)| b != a).collect();
+    assert!(
+        on_b.len() == on_a.len() && differ.is_empty(),
+        "B's SLA snapshot and outcomes equal A's, ticket by ticket: {} of {} differ, first {:?}",
+        differ.len(),
+        on_a.len(),
+        differ.first()
+    );
+    assert!(
+        on_a.iter().any(|r| r.contains("Integer(")),
+        "tickets have SLA instants"
+    );
+    assert_eq!(found(&b, "printer"), 1100);
+    assert_eq!(found(&b, "n1099"), 1);
+    title_index_is_consistent(&b);
+
+    a.patch(
+        ids[1099],
+        TicketPatch {
+            title: Some("Scanner jammed".into()),
+            ..Default::default()
+        },
+    );
+    a.sync().await;
+    b.sync().await;
+    assert_eq!(found(&b, "scanner"), 1);
+    assert_eq!(
+        found(&b, "n1099"),
+        0,
+        "the old title is gone from the index"
+    );
+    assert_eq!(found(&b, "printer"), 1099);
+    title_index_is_consistent(&b);
 }
 
 /// Work done in local-only mode before the first sign-in is queued under the

@@ -463,6 +463,35 @@ INSERT INTO meta (key, value) VALUES ('sla_outcomes_pending', '1')
     ON CONFLICT (key) DO UPDATE SET value = excluded.value;
 "#;
 
+/// Title search for rows that sync inserts in bulk: while the meta key
+/// `fts_after` holds a rowid, the triggers leave rows above it alone and the
+/// sync transaction indexes them in one statement before it commits
+/// (`sync_apply::sync_tx`). FTS5 flushes its pending terms to disk at every
+/// statement savepoint, so one trigger-fired insert per ticket wrote one
+/// segment per ticket and spent its time merging them.
+const M0013_DEFERRED_TITLE_INDEX: &str = r#"
+DROP TRIGGER tickets_fts_insert;
+DROP TRIGGER tickets_fts_delete;
+DROP TRIGGER tickets_fts_update;
+CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets
+WHEN new.rid <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_after'), new.rid)
+BEGIN
+    INSERT INTO ticket_fts (rowid, title) VALUES (new.rid, new.title);
+END;
+CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets
+WHEN old.rid <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_after'), old.rid)
+BEGIN
+    INSERT INTO ticket_fts (ticket_fts, rowid, title) VALUES ('delete', old.rid, old.title);
+END;
+CREATE TRIGGER tickets_fts_update AFTER UPDATE OF title ON tickets
+WHEN old.title IS NOT new.title
+    AND old.rid <= coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'fts_after'), old.rid)
+BEGIN
+    INSERT INTO ticket_fts (ticket_fts, rowid, title) VALUES ('delete', old.rid, old.title);
+    INSERT INTO ticket_fts (rowid, title) VALUES (new.rid, new.title);
+END;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -477,6 +506,7 @@ pub const MIGRATIONS: &[&str] = &[
     M0010_BULK_UNDO,
     super::sync_apply::SYNC_MIGRATION,
     M0012_REPORT_OUTCOMES,
+    M0013_DEFERRED_TITLE_INDEX,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -494,6 +524,10 @@ pub const SYNC_VERSION: usize = 11;
 /// The first schema version with the per-target SLA outcome columns
 /// (migration 12).
 pub const OUTCOMES_VERSION: usize = 12;
+
+/// The first schema version whose title index triggers can be deferred by
+/// a sync transaction (migration 13).
+pub const DEFERRED_FTS_VERSION: usize = 13;
 
 /// The schema version this build writes.
 pub fn latest_version() -> i64 {

@@ -18,6 +18,7 @@
 //!
 //! The sync tables come from a numbered migration ([`SYNC_MIGRATION`]).
 
+use super::write::WriteCtx;
 use super::{Store, meta_get, meta_set};
 use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
@@ -40,6 +41,10 @@ const META_LAST_SYNC: &str = "sync_last_at";
 /// Present only inside the sync engine's own transactions: lets it replace
 /// provisional history events (see the migration's triggers below).
 const META_REWRITE: &str = "sync_rewrite";
+/// Present only inside the sync engine's own transactions: the largest
+/// ticket rowid before it; the title index triggers skip rows above it,
+/// which the transaction indexes in one statement before it commits.
+const META_FTS_AFTER: &str = "fts_after";
 
 /// The sync tables, as a numbered migration (see `migrations::MIGRATIONS`):
 /// - `history.synced`: 1 once the server's copy of the event was pulled;
@@ -120,7 +125,7 @@ pub(crate) fn finish_legacy_sync_schema(conn: &mut Connection) -> StoreResult<()
 
 /// Refuses sync on a store opened below the sync migration (tests that pin
 /// an old schema).
-fn ensure_sync_schema(conn: &Connection) -> StoreResult<()> {
+fn ensure_sync_schema(conn: &Connection) -> StoreResult<i64> {
     let version: i64 = conn
         .prepare_cached("PRAGMA user_version")?
         .query_row([], |r| r.get(0))?;
@@ -129,7 +134,7 @@ fn ensure_sync_schema(conn: &Connection) -> StoreResult<()> {
             "this store's schema ({version}) predates sync; open it with the current migrations"
         )));
     }
-    Ok(())
+    Ok(version)
 }
 
 /// The derived-id slot of a history event a local write records, matching
@@ -216,24 +221,39 @@ impl Touched {
             self.changed.insert(id);
         }
     }
+
+    /// `id` was inserted with its first evaluation, after everything of
+    /// this transaction that marked it changed.
+    fn evaluated(&mut self, id: TicketId) {
+        self.changed.remove(&id);
+    }
 }
 
 /// Runs `f` in one IMMEDIATE transaction (the store's write path, as the
 /// signed-in agent) with foreign keys off (pages of the change feed may name
 /// a ticket before it arrives) and the history rewrite guard set; then, in
 /// the same transaction, recomputes the SLA snapshot of every ticket `f`
-/// touched from the engine (the server does not compute it), so the SLA
-/// columns are this device's own and equal on every device.
+/// touched from the engine, so the SLA columns are this device's own and
+/// equal on every device. Titles of the tickets it inserts are indexed for
+/// search in one statement at the end (migration 13).
 fn sync_tx<T>(
     store: &mut Store,
-    f: impl FnOnce(&Transaction<'_>, &mut Touched) -> StoreResult<T>,
+    f: impl FnOnce(&mut WriteCtx<'_>, &mut Touched) -> StoreResult<T>,
 ) -> StoreResult<T> {
-    ensure_sync_schema(store.conn())?;
+    let version = ensure_sync_schema(store.conn())?;
+    let defer_fts = version >= super::migrations::DEFERRED_FTS_VERSION as i64;
     store.conn().pragma_update(None, "foreign_keys", "OFF")?;
     let result = store.write(|ctx| {
         meta_set(ctx.tx, META_REWRITE, "1")?;
+        let indexed: i64 = ctx
+            .tx
+            .prepare_cached("SELECT coalesce(max(rid), 0) FROM tickets")?
+            .query_row([], |r| r.get(0))?;
+        if defer_fts {
+            meta_set(ctx.tx, META_FTS_AFTER, &indexed.to_string())?;
+        }
         let mut touched = Touched::default();
-        let out = f(ctx.tx, &mut touched)?;
+        let out = f(ctx, &mut touched)?;
         let exists = |tx: &Transaction<'_>, id: TicketId| -> StoreResult<bool> {
             Ok(tx
                 .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
@@ -250,8 +270,18 @@ fn sync_tx<T>(
                 super::sla::recompute_sla(ctx, id)?;
             }
         }
-        ctx.tx
-            .execute("DELETE FROM meta WHERE key = ?1", [META_REWRITE])?;
+        ctx.tx.execute(
+            "DELETE FROM meta WHERE key IN (?1, ?2)",
+            [META_REWRITE, META_FTS_AFTER],
+        )?;
+        if defer_fts {
+            ctx.tx
+                .prepare_cached(
+                    "INSERT INTO ticket_fts (rowid, title)
+                     SELECT rid, title FROM tickets WHERE rid > ?1",
+                )?
+                .execute([indexed])?;
+        }
         Ok(out)
     });
     store.conn().pragma_update(None, "foreign_keys", "ON")?;
@@ -377,7 +407,8 @@ impl Store {
         numbers: &[AssignedNumber],
     ) -> StoreResult<Vec<Rejection>> {
         let now = self.now();
-        sync_tx(self, |tx, touched| {
+        sync_tx(self, |ctx, touched| {
+            let tx = ctx.tx;
             let mut rejections = Vec::new();
             let mut rebuild = Vec::new();
             for r in results {
@@ -459,10 +490,10 @@ impl Store {
             self.replace_sla_settings(settings.clone())?;
         }
         let me = self.current_agent();
-        sync_tx(self, |tx, touched| {
-            apply_changes(tx, changes, touched)?;
-            crate::alerts::apply_marks(tx, me, &changes.notified)?;
-            meta_set(tx, META_CURSOR, next_cursor)
+        sync_tx(self, |ctx, touched| {
+            apply_changes(ctx, changes, touched)?;
+            crate::alerts::apply_marks(ctx.tx, me, &changes.notified)?;
+            meta_set(ctx.tx, META_CURSOR, next_cursor)
         })
     }
 
@@ -470,7 +501,8 @@ impl Store {
     /// mutation's server events are in, so provisional events the server did
     /// not keep are dropped.
     pub fn finish_pull(&mut self) -> StoreResult<()> {
-        sync_tx(self, |tx, touched| {
+        sync_tx(self, |ctx, touched| {
+            let tx = ctx.tx;
             let acked: Vec<(Uuid, Option<Uuid>)> = tx
                 .prepare("SELECT op_id, ticket_id FROM sync_acked")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -634,13 +666,8 @@ fn set_number(tx: &Connection, ticket: TicketId, number: TicketNumber) -> StoreR
     Ok(())
 }
 
-/// Writes the local row of a ticket: `base` with `pending` edits on top.
-fn write_merged(
-    tx: &Connection,
-    base: &Ticket,
-    stamps: &FieldStamps,
-    pending: Option<&Vec<Pending>>,
-) -> StoreResult<()> {
+/// `base` with `pending` edits on top: the local row of a ticket.
+fn merged(base: &Ticket, stamps: &FieldStamps, pending: Option<&Vec<Pending>>) -> Ticket {
     let mut t = base.clone();
     let mut s = stamps.clone();
     for p in pending.into_iter().flatten() {
@@ -651,15 +678,37 @@ fn write_merged(
             }
         }
     }
-    // The SLA snapshot (`due_at`, `sla_state`, ...) is computed here, not
-    // taken from the server: a new row starts from the server's values and
-    // the sync transaction evaluates it ([`sync_tx`]); an existing row keeps
-    // its own so that evaluation sees the old state.
-    let due_at = t.due_override.or(t.due_at);
+    t
+}
+
+/// Writes the local row of a ticket: `base` with `pending` edits on top.
+fn write_merged(
+    tx: &Connection,
+    base: &Ticket,
+    stamps: &FieldStamps,
+    pending: Option<&Vec<Pending>>,
+) -> StoreResult<()> {
+    write_row(tx, &merged(base, stamps, pending))
+}
+
+/// Takes `t`'s number from any other local ticket that holds it.
+fn free_number(tx: &Connection, t: &Ticket) -> StoreResult<()> {
     if let Some(n) = t.number {
         tx.prepare_cached("UPDATE tickets SET number = NULL WHERE number = ?1 AND id <> ?2")?
             .execute(params![n.0 as i64, t.id.0])?;
     }
+    Ok(())
+}
+
+/// Inserts or updates the local row `t`.
+///
+/// The SLA snapshot (`due_at`, `sla_state`, ...) is computed here, not
+/// taken from the server: a new row starts from the server's values and
+/// the sync transaction evaluates it ([`sync_tx`]); an existing row keeps
+/// its own so that evaluation sees the old state.
+fn write_row(tx: &Connection, t: &Ticket) -> StoreResult<()> {
+    let due_at = t.due_override.or(t.due_at);
+    free_number(tx, t)?;
     let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, title, description, status, priority, category_id,
@@ -698,6 +747,59 @@ fn write_merged(
     Ok(())
 }
 
+/// Inserts a ticket new to this device with its first SLA snapshot and
+/// outcomes (`sla`, from [`super::sla::first_evaluation`]) in the same row
+/// write: on a bootstrap of 100k tickets a second UPDATE per row rewrote
+/// every index the SLA columns are in.
+fn insert_evaluated(tx: &Connection, t: &Ticket, sla: &super::sla::SlaChange) -> StoreResult<()> {
+    free_number(tx, t)?;
+    let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
+    let snap = &sla.new;
+    let [fr, res] = match sla.new_outcomes {
+        Some([f, r]) => [Some(f), Some(r)],
+        None => [None, None],
+    };
+    let state = |o: Option<super::sla::TargetOutcome>| o.map(|o| o.state.rank());
+    tx.prepare_cached(
+        "INSERT INTO tickets (id, number, title, description, status, priority, category_id,
+             assignee_id, requester, conversation_id, created_at, updated_at, first_response_at,
+             resolved_at, closed_at, due_at, due_override, sla_state, at_risk_at, breach_at,
+             next_change, fr_state, fr_done_at, fr_deadline, res_state, res_done_at, res_deadline)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+    )?
+    .execute(params![
+        t.id.0,
+        t.number.map(|n| n.0 as i64),
+        t.title,
+        t.description,
+        t.status.rank(),
+        t.priority.rank(),
+        t.category_id.map(|c| c.0),
+        t.assignee_id.map(|a| a.0),
+        t.requester,
+        t.conversation_id.map(|c| c.0),
+        to_ms(t.created_at),
+        to_ms(t.updated_at),
+        ms(t.first_response_at),
+        ms(t.resolved_at),
+        ms(t.closed_at),
+        ms(snap.due_at),
+        ms(t.due_override),
+        snap.state.rank(),
+        ms(snap.at_risk_at),
+        ms(snap.breach_at),
+        ms(snap.next_change),
+        state(fr),
+        fr.and_then(|o| o.done_at),
+        fr.and_then(|o| o.deadline),
+        state(res),
+        res.and_then(|o| o.done_at),
+        res.and_then(|o| o.deadline),
+    ])?;
+    Ok(())
+}
+
 fn save_base(tx: &Connection, st: &SyncTicket) -> StoreResult<()> {
     let enc = |e: serde_json::Error| StoreError::Corrupt(format!("encode sync base: {e}"));
     tx.prepare_cached(
@@ -720,7 +822,11 @@ fn json_code<T: Serialize>(v: &T) -> String {
     }
 }
 
-fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
+/// Writes a page of the change feed. Tickets come last, so a ticket new to
+/// this device is evaluated once, at its insert, with this page's history and
+/// replies already stored.
+fn apply_changes(ctx: &mut WriteCtx<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
+    let tx = ctx.tx;
     super::kb::apply_remote_kb(tx, &c.kb_articles, &c.kb_deleted)?;
     for a in &c.agents {
         tx.prepare_cached(
@@ -759,22 +865,6 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> 
             to_ms(conv.last_message_at)
         ])?;
     }
-    if !c.tickets.is_empty() {
-        let pending = pending_by_ticket(tx)?;
-        for st in &c.tickets {
-            let id = st.ticket.id;
-            let existed = tx
-                .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
-                .exists([id.0])?;
-            save_base(tx, st)?;
-            write_merged(tx, &st.ticket, &st.stamps, pending.get(&id))?;
-            if existed {
-                touched.changed(id);
-            } else {
-                touched.new.insert(id);
-            }
-        }
-    }
     if !c.comments.is_empty() {
         let agents: Vec<Agent> = tx
             .prepare_cached(&format!(
@@ -808,7 +898,13 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> 
         }
     }
     for h in &c.history {
-        touched.changed(h.ticket_id);
+        if matches!(
+            h.field,
+            HistoryField::Status | HistoryField::Priority | HistoryField::Category
+        ) {
+            // The fields the SLA replay reads (`sla::load_events`).
+            touched.changed(h.ticket_id);
+        }
         tx.prepare_cached(
             "INSERT INTO history (id, ticket_id, actor_id, at, field, old_value, new_value, synced)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)
@@ -851,6 +947,28 @@ fn apply_changes(tx: &Transaction<'_>, c: &ChangeSet, touched: &mut Touched) -> 
             m.body,
             to_ms(m.at)
         ])?;
+    }
+    if !c.tickets.is_empty() {
+        let pending = pending_by_ticket(tx)?;
+        for st in &c.tickets {
+            let id = st.ticket.id;
+            let existed = tx
+                .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
+                .exists([id.0])?;
+            save_base(tx, st)?;
+            let t = merged(&st.ticket, &st.stamps, pending.get(&id));
+            if existed {
+                write_row(tx, &t)?;
+                touched.changed(id);
+            } else if ctx.sla.stored && ctx.sla.outcomes {
+                let sla = super::sla::first_evaluation(tx, ctx.sla, &t, ctx.now)?;
+                insert_evaluated(tx, &t, &sla)?;
+                touched.evaluated(id);
+            } else {
+                write_row(tx, &t)?;
+                touched.new.insert(id);
+            }
+        }
     }
     Ok(())
 }

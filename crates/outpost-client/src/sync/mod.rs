@@ -25,7 +25,9 @@ pub use run::{LoopOptions, SyncEvent, backoff_delay, run_sync_loop};
 use crate::error::StoreError;
 use crate::store::{Rejection, Store, SyncConflict};
 use chrono::{DateTime, Utc};
-use outpost_core::sync::{AssignedNumber, MutationStatus, PROTOCOL_VERSION, PushRequest, codes};
+use outpost_core::sync::{
+    AssignedNumber, MutationStatus, PROTOCOL_VERSION, PullResponse, PushRequest, codes,
+};
 use serde::Serialize;
 use std::sync::{Mutex, MutexGuard};
 use thiserror::Error;
@@ -250,36 +252,67 @@ pub async fn push(
     }
 }
 
+/// A page of the change feed being fetched in the background while the
+/// previous one is applied; aborted if nobody reads it.
+struct Prefetch(tokio::task::JoinHandle<Result<PullResponse, SyncError>>);
+
+impl Prefetch {
+    /// Starts fetching the page after `cursor` (a bootstrap page when
+    /// `bootstrapping`).
+    fn start(client: &SyncClient, bootstrapping: bool, cursor: Option<String>) -> Prefetch {
+        let client = client.clone();
+        Prefetch(tokio::spawn(async move {
+            if bootstrapping {
+                client.bootstrap(cursor.as_deref()).await
+            } else {
+                client.pull(cursor.as_deref()).await
+            }
+        }))
+    }
+
+    async fn page(mut self) -> Result<PullResponse, SyncError> {
+        (&mut self.0)
+            .await
+            .map_err(|e| SyncError::Protocol(format!("the page fetch stopped: {e}")))?
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Pulls the change feed to its end (bootstrapping when there is no
 /// cursor). `cursor_too_old` forgets the cursor and bootstraps again,
 /// keeping the outbox and local rows.
+///
+/// The next page is fetched while this one is applied: the server builds
+/// and sends it, and this device decodes it, during the store's write.
 pub async fn pull(
     store: &Mutex<Store>,
     client: &SyncClient,
     report: &mut SyncReport,
 ) -> Result<(), SyncError> {
-    let mut cursor = lock(store).sync_cursor()?;
+    let cursor = lock(store).sync_cursor()?;
     let mut bootstrapping = cursor.is_none();
-    let mut page_cursor: Option<String> = None;
     let mut restarted = false;
+    let mut next = Prefetch::start(client, bootstrapping, cursor);
     loop {
-        let page = if bootstrapping {
-            client.bootstrap(page_cursor.as_deref()).await
-        } else {
-            client.pull(cursor.as_deref()).await
-        };
-        let page = match page {
+        let page = match next.page().await {
             Err(e) if e.is_code(codes::CURSOR_TOO_OLD) && !restarted => {
                 tracing::info!("sync cursor not valid on this server: bootstrapping again");
                 restarted = true;
                 lock(store).reset_sync_cursor()?;
-                cursor = None;
-                page_cursor = None;
                 bootstrapping = true;
+                next = Prefetch::start(client, true, None);
                 continue;
             }
             other => other?,
         };
+        let following = page
+            .has_more
+            .then(|| Prefetch::start(client, bootstrapping, Some(page.next_cursor.clone())));
         report.bootstrapped |= bootstrapping;
         report.pulled += page.changes.len();
         report.conflicts += page
@@ -289,13 +322,9 @@ pub async fn pull(
             .filter(|h| h.field == outpost_core::HistoryField::Conflict)
             .count();
         lock(store).apply_remote(&page.changes, &page.next_cursor)?;
-        if !page.has_more {
-            break;
-        }
-        if bootstrapping {
-            page_cursor = Some(page.next_cursor);
-        } else {
-            cursor = Some(page.next_cursor);
+        match following {
+            Some(f) => next = f,
+            None => break,
         }
     }
     lock(store).finish_pull()?;

@@ -282,6 +282,29 @@ pub(crate) fn evaluate_row(
     })
 }
 
+/// The first evaluation of a ticket that is not in `tickets` yet (a row sync
+/// is about to insert), from its fields and the history and replies already
+/// stored, so the insert carries its snapshot and outcomes.
+pub(crate) fn first_evaluation(
+    conn: &Connection,
+    config: &SlaConfig,
+    ticket: &outpost_core::Ticket,
+    now: DateTime<Utc>,
+) -> StoreResult<SlaChange> {
+    let row = SlaRow {
+        rid: 0,
+        status: ticket.status,
+        priority: ticket.priority,
+        category: ticket.category_id,
+        created_at: ticket.created_at,
+        conversation: ticket.conversation_id.map(|c| c.0),
+        due_override: ticket.due_override,
+        stored: SlaSnapshot::default(),
+        outcomes: None,
+    };
+    evaluate_row(conn, config, ticket.id, &row, now)
+}
+
 /// Recomputes and stores `ticket`'s SLA snapshot inside the current write
 /// (after the ticket row and its history are written); appends a system `sla`
 /// history event when the state changes. Edits that update the ticket row
