@@ -161,22 +161,25 @@ impl Device {
         self.s().add_comment(id, body).unwrap().id.0
     }
 
+    /// The rows of `sql` on the store file, each as `col|col|...`.
+    pub fn rows(&self, sql: &str) -> Vec<String> {
+        let c = rusqlite::Connection::open(&self.path).unwrap();
+        let mut st = c.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| {
+            Ok((0..n)
+                .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                .collect::<Vec<_>>()
+                .join("|"))
+        })
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+    }
+
     /// Everything that must be equal across devices.
     pub fn snapshot(&self) -> Snapshot {
-        let c = rusqlite::Connection::open(&self.path).unwrap();
-        let q = |sql: &str| -> Vec<String> {
-            let mut st = c.prepare(sql).unwrap();
-            let n = st.column_count();
-            st.query_map([], |r| {
-                Ok((0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap()
-        };
+        let q = |sql: &str| self.rows(sql);
         Snapshot {
             tickets: q("SELECT id, number, title, description, status, priority, category_id, assignee_id,
                         requester, created_at, updated_at, first_response_at, resolved_at, closed_at,
@@ -655,24 +658,11 @@ async fn pulled_tickets_get_their_sla_from_the_engine() {
 
 /// Every SLA and report-outcome column of every ticket, by id.
 fn evaluated_columns(d: &Device) -> Vec<String> {
-    let c = rusqlite::Connection::open(&d.path).unwrap();
-    let mut st = c
-        .prepare(
-            "SELECT id, sla_state, due_at, at_risk_at, breach_at, next_change, fr_state,
-                 fr_done_at, fr_deadline, res_state, res_done_at, res_deadline
-             FROM tickets ORDER BY id",
-        )
-        .unwrap();
-    let n = st.column_count();
-    st.query_map([], |r| {
-        Ok((0..n)
-            .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-            .collect::<Vec<_>>()
-            .join("|"))
-    })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+    d.rows(
+        "SELECT id, sla_state, due_at, at_risk_at, breach_at, next_change, fr_state,
+             fr_done_at, fr_deadline, res_state, res_done_at, res_deadline
+         FROM tickets ORDER BY id",
+    )
 }
 
 /// Tickets whose title matches `text` on the device's board.

@@ -29,7 +29,7 @@ use outpost_core::sync::{
 use outpost_core::{
     Agent, AgentId, HistoryField, Ticket, TicketId, TicketNumber, TicketPatch, Workspace,
 };
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
 use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -707,9 +707,12 @@ fn free_number(tx: &Connection, t: &Ticket) -> StoreResult<()> {
 /// the sync transaction evaluates it ([`sync_tx`]); an existing row keeps
 /// its own so that evaluation sees the old state.
 fn write_row(tx: &Connection, t: &Ticket) -> StoreResult<()> {
-    let due_at = t.due_override.or(t.due_at);
-    free_number(tx, t)?;
     let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
+    free_number(tx, t)?;
+    let mut values = row_params(t);
+    values.push(Box::new(ms(t.due_override.or(t.due_at))));
+    values.push(Box::new(ms(t.due_override)));
+    values.push(Box::new(t.sla_state.rank()));
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, title, description, status, priority, category_id,
              assignee_id, requester, conversation_id, created_at, updated_at, first_response_at,
@@ -724,26 +727,7 @@ fn write_row(tx: &Connection, t: &Ticket) -> StoreResult<()> {
              resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
              due_override = excluded.due_override",
     )?
-    .execute(params![
-        t.id.0,
-        t.number.map(|n| n.0 as i64),
-        t.title,
-        t.description,
-        t.status.rank(),
-        t.priority.rank(),
-        t.category_id.map(|c| c.0),
-        t.assignee_id.map(|a| a.0),
-        t.requester,
-        t.conversation_id.map(|c| c.0),
-        to_ms(t.created_at),
-        to_ms(t.updated_at),
-        ms(t.first_response_at),
-        ms(t.resolved_at),
-        ms(t.closed_at),
-        ms(due_at),
-        ms(t.due_override),
-        t.sla_state.rank(),
-    ])?;
+    .execute(params_from_iter(values))?;
     Ok(())
 }
 
@@ -753,13 +737,8 @@ fn write_row(tx: &Connection, t: &Ticket) -> StoreResult<()> {
 /// every index the SLA columns are in.
 fn insert_evaluated(tx: &Connection, t: &Ticket, sla: &super::sla::SlaChange) -> StoreResult<()> {
     free_number(tx, t)?;
-    let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
-    let snap = &sla.new;
-    let [fr, res] = match sla.new_outcomes {
-        Some([f, r]) => [Some(f), Some(r)],
-        None => [None, None],
-    };
-    let state = |o: Option<super::sla::TargetOutcome>| o.map(|o| o.state.rank());
+    let mut values = row_params(t);
+    values.extend(sla_params(t, sla));
     tx.prepare_cached(
         "INSERT INTO tickets (id, number, title, description, status, priority, category_id,
              assignee_id, requester, conversation_id, created_at, updated_at, first_response_at,
@@ -768,36 +747,55 @@ fn insert_evaluated(tx: &Connection, t: &Ticket, sla: &super::sla::SlaChange) ->
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
              ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
     )?
-    .execute(params![
-        t.id.0,
-        t.number.map(|n| n.0 as i64),
-        t.title,
-        t.description,
-        t.status.rank(),
-        t.priority.rank(),
-        t.category_id.map(|c| c.0),
-        t.assignee_id.map(|a| a.0),
-        t.requester,
-        t.conversation_id.map(|c| c.0),
-        to_ms(t.created_at),
-        to_ms(t.updated_at),
-        ms(t.first_response_at),
-        ms(t.resolved_at),
-        ms(t.closed_at),
-        ms(snap.due_at),
-        ms(t.due_override),
-        snap.state.rank(),
-        ms(snap.at_risk_at),
-        ms(snap.breach_at),
-        ms(snap.next_change),
-        state(fr),
-        fr.and_then(|o| o.done_at),
-        fr.and_then(|o| o.deadline),
-        state(res),
-        res.and_then(|o| o.done_at),
-        res.and_then(|o| o.deadline),
-    ])?;
+    .execute(params_from_iter(values))?;
     Ok(())
+}
+
+/// The SLA snapshot and outcome columns of [`insert_evaluated`] (`?16`–`?27`).
+fn sla_params<'a>(t: &'a Ticket, sla: &super::sla::SlaChange) -> Vec<Box<dyn ToSql + 'a>> {
+    let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
+    let snap = &sla.new;
+    let [fr, res] = match sla.new_outcomes {
+        Some([f, r]) => [Some(f), Some(r)],
+        None => [None, None],
+    };
+    let state = |o: Option<super::sla::TargetOutcome>| o.map(|o| o.state.rank());
+    vec![
+        Box::new(ms(snap.due_at)),
+        Box::new(ms(t.due_override)),
+        Box::new(snap.state.rank()),
+        Box::new(ms(snap.at_risk_at)),
+        Box::new(ms(snap.breach_at)),
+        Box::new(ms(snap.next_change)),
+        Box::new(state(fr)),
+        Box::new(fr.and_then(|o| o.done_at)),
+        Box::new(fr.and_then(|o| o.deadline)),
+        Box::new(state(res)),
+        Box::new(res.and_then(|o| o.done_at)),
+        Box::new(res.and_then(|o| o.deadline)),
+    ]
+}
+
+/// A ticket's own columns, in the order both inserts name them (`?1`–`?15`).
+fn row_params(t: &Ticket) -> Vec<Box<dyn ToSql + '_>> {
+    let ms = |d: Option<chrono::DateTime<chrono::Utc>>| d.map(to_ms);
+    vec![
+        Box::new(t.id.0),
+        Box::new(t.number.map(|n| n.0 as i64)),
+        Box::new(&t.title),
+        Box::new(&t.description),
+        Box::new(t.status.rank()),
+        Box::new(t.priority.rank()),
+        Box::new(t.category_id.map(|c| c.0)),
+        Box::new(t.assignee_id.map(|a| a.0)),
+        Box::new(&t.requester),
+        Box::new(t.conversation_id.map(|c| c.0)),
+        Box::new(to_ms(t.created_at)),
+        Box::new(to_ms(t.updated_at)),
+        Box::new(ms(t.first_response_at)),
+        Box::new(ms(t.resolved_at)),
+        Box::new(ms(t.closed_at)),
+    ]
 }
 
 fn save_base(tx: &Connection, st: &SyncTicket) -> StoreResult<()> {
