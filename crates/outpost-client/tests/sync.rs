@@ -685,6 +685,72 @@ fn title_index_is_consistent(d: &Device) {
     .expect("the title index matches the tickets table");
 }
 
+/// Every index and trigger of the store, with its SQL.
+fn schema_objects(d: &Device) -> Vec<String> {
+    d.rows(
+        "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger')
+         ORDER BY type, name",
+    )
+}
+
+/// `ticket_counts` without its empty groups, in a fixed order.
+fn ticket_counts(d: &Device) -> Vec<String> {
+    d.rows(
+        "SELECT status, priority, assignee_id, category_id, sum(n) FROM ticket_counts
+         GROUP BY 1, 2, 3, 4 HAVING sum(n) > 0 ORDER BY 1, 2, 3, 4",
+    )
+}
+
+/// A bulk bootstrap that stops before its end (the connection dropped, the
+/// app quit) leaves the store as it was: no rows, every index and trigger in
+/// place. The next sync bootstraps completely. A store that already holds a
+/// ticket is not bulk-loaded at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_bulk_bootstrap_leaves_nothing_behind() {
+    let (server, _dir) = sqlite_server().await;
+    let emails = server.workspace("Halt").await;
+    let a = Device::login(&server, &emails[1], 0).await;
+    for i in 0..30 {
+        a.create(&format!("Halted ticket {i}"));
+    }
+    a.sync().await;
+    let b = Device::login(&server, &emails[2], 0).await;
+    let before = schema_objects(&b);
+    let page = b.client.bootstrap(None).await.unwrap();
+    assert!(!page.changes.tickets.is_empty());
+    let mut bulk = b
+        .s()
+        .bulk_bootstrap()
+        .unwrap()
+        .expect("an empty store loads in bulk");
+    bulk.apply(page.changes).await.unwrap();
+    // While it runs, the app's connection still reads the committed store.
+    assert_eq!(b.rows("SELECT count(*) FROM tickets"), vec!["Integer(0)"]);
+    assert_eq!(schema_objects(&b), before);
+    drop(bulk);
+    // The worker rolls back as soon as it sees the channel closed; a new
+    // write transaction waits for that (busy timeout).
+    b.s().bulk_bootstrap().unwrap().expect("still empty");
+    assert_eq!(b.rows("SELECT count(*) FROM tickets"), vec!["Integer(0)"]);
+    assert_eq!(
+        b.rows("SELECT count(*) FROM sync_tickets"),
+        vec!["Integer(0)"]
+    );
+    assert_eq!(schema_objects(&b), before);
+    assert_eq!(b.s().sync_cursor().unwrap(), None);
+
+    let report = b.sync().await;
+    assert!(report.bootstrapped);
+    assert_eq!(b.rows("SELECT count(*) FROM tickets"), vec!["Integer(30)"]);
+    assert_eq!(schema_objects(&b), before);
+    assert_eq!(ticket_counts(&b), ticket_counts(&a));
+    title_index_is_consistent(&b);
+    assert!(
+        b.s().bulk_bootstrap().unwrap().is_none(),
+        "a store with tickets applies pages one by one"
+    );
+}
+
 /// A new device bootstraps a feed of several pages (a ticket's row and its
 /// history arriving on different pages, both ways round) and ends up with
 /// the SLA snapshot and report outcomes the writing device computed through
@@ -747,6 +813,13 @@ async fn a_bootstrapped_device_evaluates_and_indexes_like_the_writer() {
     assert_eq!(found(&b, "printer"), 1100);
     assert_eq!(found(&b, "n1099"), 1);
     title_index_is_consistent(&b);
+    // B took the one-transaction path (`store::bootstrap`), which drops the
+    // board indexes and triggers while it loads: all are back, and what the
+    // triggers keep equals the writer's.
+    assert_eq!(schema_objects(&b), schema_objects(&a));
+    assert_eq!(ticket_counts(&b), ticket_counts(&a));
+    let groups = b.rows("SELECT count(*) FROM ticket_counts WHERE n > 0");
+    assert_ne!(groups, vec!["Integer(0)".to_string()]);
 
     a.patch(
         ids[1099],

@@ -492,6 +492,44 @@ BEGIN
 END;
 "#;
 
+/// Cheaper ticket writes, shaped by `sync_bootstrap_100k`:
+///
+/// - The report instants without a temporary table per row write: SQLite
+///   evaluates `x IN (1, 2, 3)` in a generated column by building an
+///   ephemeral table every time the row is written (two-value lists become
+///   comparisons); `BETWEEN 1 AND 3` is the same test. The columns are
+///   VIRTUAL, so nothing stored changes: their indexes are rebuilt with the
+///   same values.
+/// - `sync_tickets` (the server's copy of each ticket) becomes a rowid table
+///   with a unique index on the ticket id. As a WITHOUT ROWID table keyed by
+///   a random UUID, every row larger than about 1 KB spilled onto overflow
+///   pages and every insert landed in the middle of the tree; now rows are
+///   appended and only the 16-byte key goes into a tree.
+const M0014_CHEAPER_TICKET_WRITES: &str = r#"
+DROP INDEX tickets_fr_outcome;
+DROP INDEX tickets_res_outcome;
+ALTER TABLE tickets DROP COLUMN fr_at;
+ALTER TABLE tickets DROP COLUMN res_at;
+ALTER TABLE tickets ADD COLUMN fr_at INTEGER GENERATED ALWAYS AS (CASE
+    WHEN fr_state IN (5, 6) THEN fr_done_at WHEN fr_state BETWEEN 1 AND 3 THEN fr_deadline END) VIRTUAL;
+ALTER TABLE tickets ADD COLUMN res_at INTEGER GENERATED ALWAYS AS (CASE
+    WHEN res_state IN (5, 6) THEN res_done_at WHEN res_state BETWEEN 1 AND 3 THEN res_deadline END) VIRTUAL;
+CREATE INDEX tickets_fr_outcome ON tickets (fr_at, fr_state, priority, category_id, assignee_id)
+    WHERE fr_at IS NOT NULL;
+CREATE INDEX tickets_res_outcome ON tickets (res_at, res_state, priority, category_id, assignee_id)
+    WHERE res_at IS NOT NULL;
+CREATE TABLE sync_bases (
+    rid         INTEGER PRIMARY KEY,
+    id          BLOB NOT NULL UNIQUE,
+    ticket_json TEXT NOT NULL,
+    stamps_json TEXT NOT NULL
+);
+INSERT INTO sync_bases (id, ticket_json, stamps_json)
+    SELECT id, ticket_json, stamps_json FROM sync_tickets;
+DROP TABLE sync_tickets;
+ALTER TABLE sync_bases RENAME TO sync_tickets;
+"#;
+
 /// Every migration, oldest first. Index + 1 is the `user_version` after it.
 pub const MIGRATIONS: &[&str] = &[
     M0001_FOUNDATION,
@@ -507,6 +545,7 @@ pub const MIGRATIONS: &[&str] = &[
     super::sync_apply::SYNC_MIGRATION,
     M0012_REPORT_OUTCOMES,
     M0013_DEFERRED_TITLE_INDEX,
+    M0014_CHEAPER_TICKET_WRITES,
 ];
 
 /// The first schema version with the SLA columns and settings (migration 3).
@@ -592,6 +631,85 @@ mod tests {
             M0012_REPORT_OUTCOMES.contains(&format!("'{}'", crate::store::sla::OUTCOMES_PENDING))
         );
         assert_eq!(MIGRATIONS[OUTCOMES_VERSION - 1], M0012_REPORT_OUTCOMES);
+    }
+
+    /// Temporary tables a one-row write of `tickets` builds (`EXPLAIN`).
+    fn ephemeral_tables(conn: &Connection, sql: &str) -> usize {
+        let mut stmt = conn.prepare(&format!("EXPLAIN {sql}")).unwrap();
+        let ops: Vec<String> = stmt
+            .query_map([], |r| r.get(1))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        ops.iter().filter(|op| *op == "OpenEphemeral").count()
+    }
+
+    /// Migration 14 keeps the sync bases, computes the same report instants as migration 12 for
+    /// every target state, and writing a ticket no longer builds the
+    /// temporary tables the `IN (1, 2, 3)` lists cost (at least one per list
+    /// in the old and in the new row).
+    #[test]
+    fn cheaper_ticket_writes_keep_every_value() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, &MIGRATIONS[..13]).unwrap();
+        for state in 0..=6 {
+            conn.execute(
+                "INSERT INTO tickets (id, title, status, priority, created_at, updated_at,
+                     fr_state, fr_done_at, fr_deadline, res_state, res_done_at, res_deadline)
+                 VALUES (randomblob(16), 't', 0, 1, 0, 0, ?1, 100 + ?1, 200 + ?1, 6 - ?1, 300, 400)",
+                [state],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO tickets (id, title, status, priority, created_at, updated_at)
+             VALUES (randomblob(16), 'no outcomes', 0, 1, 0, 0)",
+            [],
+        )
+        .unwrap();
+        let instants = |c: &Connection| -> Vec<(Option<i64>, Option<i64>)> {
+            c.prepare("SELECT fr_at, res_at FROM tickets ORDER BY rid")
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        conn.execute(
+            "INSERT INTO sync_tickets (id, ticket_json, stamps_json) VALUES (x'01', '{}', '[]')",
+            [],
+        )
+        .unwrap();
+        let write = "UPDATE tickets SET fr_state = 2, res_state = 5 WHERE rid = 1";
+        let before = (instants(&conn), ephemeral_tables(&conn, write));
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).unwrap(),
+            MIGRATIONS.len() - 13
+        );
+        let after = (instants(&conn), ephemeral_tables(&conn, write));
+        assert_eq!(after.0, before.0);
+        assert!(before.0.iter().any(|(f, r)| f.is_some() && r.is_none()));
+        assert!(before.0.iter().any(|(f, r)| f.is_none() && r.is_some()));
+        assert!(
+            after.1 + 4 <= before.1,
+            "two lists, in the old and the new row: {before:?} -> {after:?}"
+        );
+        let indexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM tickets INDEXED BY tickets_fr_outcome WHERE fr_at IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexed, 5, "states 1-3 and 5-6 count");
+        let base: (String, String) = conn
+            .query_row(
+                "SELECT ticket_json, stamps_json FROM sync_tickets WHERE id = x'01'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(base, ("{}".to_string(), "[]".to_string()), "bases are kept");
     }
 
     #[test]

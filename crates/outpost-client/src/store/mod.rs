@@ -16,6 +16,7 @@
 //! the UI showed them as pending). FULL would add an fsync per commit.
 
 mod board;
+mod bootstrap;
 mod comments;
 mod inbox;
 pub(crate) mod kb;
@@ -32,6 +33,7 @@ mod undo;
 mod write;
 
 pub use board::MAX_PAGE;
+pub use bootstrap::BulkBootstrap;
 pub use comments::parse_mentions;
 pub use kb::MAX_KB_HITS;
 pub use reads::TableCounts;

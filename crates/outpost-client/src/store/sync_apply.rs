@@ -34,13 +34,13 @@ use serde::Serialize;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-const META_CURSOR: &str = "sync_cursor";
+pub(super) const META_CURSOR: &str = "sync_cursor";
 const META_SERVER: &str = "sync_server";
 const META_REGISTERED: &str = "sync_registered";
 const META_LAST_SYNC: &str = "sync_last_at";
 /// Present only inside the sync engine's own transactions: lets it replace
 /// provisional history events (see the migration's triggers below).
-const META_REWRITE: &str = "sync_rewrite";
+pub(super) const META_REWRITE: &str = "sync_rewrite";
 /// Present only inside the sync engine's own transactions: the largest
 /// ticket rowid before it; the title index triggers skip rows above it,
 /// which the transaction indexes in one statement before it commits.
@@ -208,7 +208,7 @@ struct Pending {
 /// The local tickets a sync transaction touched, whose SLA snapshot is
 /// recomputed before it commits.
 #[derive(Default)]
-struct Touched {
+pub(super) struct Touched {
     /// Tickets inserted by this transaction: their first snapshot.
     new: std::collections::BTreeSet<TicketId>,
     /// Tickets whose row, history or conversation changed.
@@ -254,22 +254,7 @@ fn sync_tx<T>(
         }
         let mut touched = Touched::default();
         let out = f(ctx, &mut touched)?;
-        let exists = |tx: &Transaction<'_>, id: TicketId| -> StoreResult<bool> {
-            Ok(tx
-                .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
-                .exists([id.0])?)
-        };
-        for id in touched.new {
-            if exists(ctx.tx, id)? {
-                super::sla::initialize_sla(ctx, id)?;
-            }
-        }
-        for id in touched.changed {
-            // History may arrive on a page before its ticket.
-            if exists(ctx.tx, id)? {
-                super::sla::recompute_sla(ctx, id)?;
-            }
-        }
+        evaluate_touched(ctx, touched)?;
         ctx.tx.execute(
             "DELETE FROM meta WHERE key IN (?1, ?2)",
             [META_REWRITE, META_FTS_AFTER],
@@ -286,6 +271,29 @@ fn sync_tx<T>(
     });
     store.conn().pragma_update(None, "foreign_keys", "ON")?;
     result
+}
+
+/// Evaluates the SLA of the tickets a sync transaction inserted without a
+/// snapshot, and re-evaluates the ones whose row, history or replies it
+/// changed.
+pub(super) fn evaluate_touched(ctx: &mut WriteCtx<'_>, touched: Touched) -> StoreResult<()> {
+    let exists = |tx: &Transaction<'_>, id: TicketId| -> StoreResult<bool> {
+        Ok(tx
+            .prepare_cached("SELECT 1 FROM tickets WHERE id = ?1")?
+            .exists([id.0])?)
+    };
+    for id in touched.new {
+        if exists(ctx.tx, id)? {
+            super::sla::initialize_sla(ctx, id)?;
+        }
+    }
+    for id in touched.changed {
+        // History may arrive on a page before its ticket.
+        if exists(ctx.tx, id)? {
+            super::sla::recompute_sla(ctx, id)?;
+        }
+    }
+    Ok(())
 }
 
 impl Store {
@@ -823,7 +831,11 @@ fn json_code<T: Serialize>(v: &T) -> String {
 /// Writes a page of the change feed. Tickets come last, so a ticket new to
 /// this device is evaluated once, at its insert, with this page's history and
 /// replies already stored.
-fn apply_changes(ctx: &mut WriteCtx<'_>, c: &ChangeSet, touched: &mut Touched) -> StoreResult<()> {
+pub(super) fn apply_changes(
+    ctx: &mut WriteCtx<'_>,
+    c: &ChangeSet,
+    touched: &mut Touched,
+) -> StoreResult<()> {
     let tx = ctx.tx;
     super::kb::apply_remote_kb(tx, &c.kb_articles, &c.kb_deleted)?;
     for a in &c.agents {

@@ -107,6 +107,39 @@ impl WriteCtx<'_> {
     }
 }
 
+/// The signed-in agent's side of a write on a connection other than the
+/// store's own (the bulk bootstrap worker, `bootstrap.rs`).
+pub(crate) struct Writer {
+    pub actor: AgentId,
+    pub numbering: super::Numbering,
+    pub sla: std::sync::Arc<super::sla::SlaConfig>,
+    pub ids: IdSource,
+    pub hlc: Option<Hlc>,
+    pub client_id: Uuid,
+}
+
+impl Writer {
+    /// A write context inside `tx` at `now`.
+    pub(crate) fn ctx<'a>(
+        &'a mut self,
+        tx: &'a Transaction<'a>,
+        now: DateTime<Utc>,
+    ) -> WriteCtx<'a> {
+        WriteCtx {
+            tx,
+            now,
+            now_ms: to_ms(now),
+            actor: self.actor,
+            numbering: self.numbering,
+            sla: &self.sla,
+            ids: &mut self.ids,
+            op_id: None,
+            hlc: &mut self.hlc,
+            client_id: self.client_id,
+        }
+    }
+}
+
 impl Store {
     /// Runs `change` in one IMMEDIATE transaction as the signed-in agent.
     /// Any error rolls everything back: tables, history and outbox alike.

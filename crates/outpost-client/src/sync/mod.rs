@@ -314,13 +314,14 @@ pub async fn pull(
             .has_more
             .then(|| Prefetch::start(client, bootstrapping, Some(page.next_cursor.clone())));
         report.bootstrapped |= bootstrapping;
-        report.pulled += page.changes.len();
-        report.conflicts += page
-            .changes
-            .history
-            .iter()
-            .filter(|h| h.field == outpost_core::HistoryField::Conflict)
-            .count();
+        count_page(report, &page);
+        if bootstrapping {
+            let bulk = lock(store).bulk_bootstrap()?;
+            if let Some(bulk) = bulk {
+                bulk_bootstrap(store, client, bulk, page, following, report).await?;
+                break;
+            }
+        }
         lock(store).apply_remote(&page.changes, &page.next_cursor)?;
         match following {
             Some(f) => next = f,
@@ -328,6 +329,47 @@ pub async fn pull(
         }
     }
     lock(store).finish_pull()?;
+    Ok(())
+}
+
+fn count_page(report: &mut SyncReport, page: &PullResponse) {
+    report.pulled += page.changes.len();
+    report.conflicts += page
+        .changes
+        .history
+        .iter()
+        .filter(|h| h.field == outpost_core::HistoryField::Conflict)
+        .count();
+}
+
+/// The rest of a bootstrap into a store with no tickets, from its first
+/// `page`: every page goes to the store's bulk loader, which applies them in
+/// one transaction on its own thread while the next page downloads, and
+/// commits after the last (`store::bootstrap`). An error anywhere rolls the
+/// whole bootstrap back; the next sync starts it again.
+async fn bulk_bootstrap(
+    store: &Mutex<Store>,
+    client: &SyncClient,
+    mut bulk: crate::store::BulkBootstrap,
+    first: PullResponse,
+    mut following: Option<Prefetch>,
+    report: &mut SyncReport,
+) -> Result<(), SyncError> {
+    let mut cursor = first.next_cursor;
+    bulk.apply(first.changes).await?;
+    while let Some(next) = following {
+        let page = next.page().await?;
+        following = page
+            .has_more
+            .then(|| Prefetch::start(client, true, Some(page.next_cursor.clone())));
+        count_page(report, &page);
+        cursor = page.next_cursor;
+        bulk.apply(page.changes).await?;
+    }
+    // `apply` hands pages over without waiting for them: the last ones are
+    // applied, and everything committed, here.
+    bulk.finish(&cursor).await?;
+    lock(store).reload_sla_settings()?;
     Ok(())
 }
 

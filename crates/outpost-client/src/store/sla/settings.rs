@@ -69,6 +69,24 @@ pub(crate) fn ensure_sla_settings(
     Ok(config)
 }
 
+/// Stores `settings` inside the caller's transaction and re-evaluates the
+/// open tickets' snapshots and every ticket's outcomes with them; returns
+/// the new configuration (`current`'s schema capabilities kept).
+pub(crate) fn replace_in(
+    conn: &Connection,
+    settings: SlaSettings,
+    current: &SlaConfig,
+    now: DateTime<Utc>,
+) -> StoreResult<SlaConfig> {
+    let config = SlaConfig {
+        outcomes: current.outcomes,
+        ..SlaConfig::new(settings)
+    };
+    write_document(conn, &config.settings, now)?;
+    reevaluate_tickets(conn, &config, now, true)?;
+    Ok(config)
+}
+
 /// Re-evaluates the snapshot of every ticket (or only the active ones) from
 /// its history; writes only what changed. No history events: this is not an
 /// edit of the ticket. With `active_only`, the other tickets keep their
@@ -188,16 +206,11 @@ impl Store {
     /// Stores `settings` without the role check (workspace setup: demo data,
     /// sync bringing the server's settings down) and re-evaluates open tickets.
     pub(crate) fn replace_sla_settings(&mut self, settings: SlaSettings) -> StoreResult<()> {
-        let config = SlaConfig {
-            outcomes: self.sla.outcomes,
-            ..SlaConfig::new(settings)
-        };
         let now = self.clock.now();
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        write_document(&tx, &config.settings, now)?;
-        reevaluate_tickets(&tx, &config, now, true)?;
+        let config = replace_in(&tx, settings, &self.sla, now)?;
         tx.commit()?;
         self.sla = std::sync::Arc::new(config);
         Ok(())
