@@ -69,6 +69,11 @@ pub enum StoreError {
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
 
+    /// The workspace is being downloaded to this device (its first sync);
+    /// changes wait until it is in. Nothing was changed.
+    #[error("the workspace is still downloading to this device; try again in a moment")]
+    Downloading,
+
     /// The platform has no application-data folder (no home directory).
     #[error("cannot find the application data folder on this system")]
     NoDataDir,
@@ -89,6 +94,7 @@ impl StoreError {
             StoreError::Sqlite(_) => "database_error",
             StoreError::Io(_) => "io_error",
             StoreError::NoDataDir => "no_data_dir",
+            StoreError::Downloading => "downloading",
         }
     }
 

@@ -240,6 +240,9 @@ impl Store {
         &mut self,
         prefs: &NotificationPrefs,
     ) -> StoreResult<(Vec<crate::SlaTransition>, Vec<Notification>)> {
+        if self.bootstrapping() {
+            return Ok((Vec::new(), Vec::new()));
+        }
         let transitions = self.reevaluate_sla()?;
         let mut notes = self.due_notifications(prefs)?;
         notes.extend(crate::alerts::take_due_snoozes(self)?);

@@ -724,9 +724,25 @@ async fn an_unfinished_bulk_bootstrap_leaves_nothing_behind() {
         .unwrap()
         .expect("an empty store loads in bulk");
     bulk.apply(page.changes).await.unwrap();
-    // While it runs, the app's connection still reads the committed store.
+    // While it runs, the app's connection still reads the committed store,
+    // and a change is refused at once with a reason (not after a timeout).
     assert_eq!(b.rows("SELECT count(*) FROM tickets"), vec!["Integer(0)"]);
     assert_eq!(schema_objects(&b), before);
+    assert!(b.s().bootstrapping());
+    let refused = b
+        .s()
+        .create_ticket(NewTicket {
+            title: "While downloading".into(),
+            description: String::new(),
+            priority: Priority::Normal,
+            category_id: None,
+            assignee_id: None,
+            requester: String::new(),
+            conversation_id: None,
+        })
+        .unwrap_err();
+    assert_eq!(refused.code(), "downloading", "{refused}");
+    assert!(b.s().reevaluate_sla().unwrap().is_empty());
     drop(bulk);
     // The worker rolls back as soon as it sees the channel closed; a new
     // write transaction waits for that (busy timeout).
@@ -738,6 +754,13 @@ async fn an_unfinished_bulk_bootstrap_leaves_nothing_behind() {
     );
     assert_eq!(schema_objects(&b), before);
     assert_eq!(b.s().sync_cursor().unwrap(), None);
+    // Once the workers are gone, writes go through again (the next sync's
+    // bootstrap starts from here).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.s().bootstrapping() {
+        assert!(std::time::Instant::now() < deadline, "the worker ended");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
 
     let report = b.sync().await;
     assert!(report.bootstrapped);

@@ -30,6 +30,7 @@ use outpost_core::sync::ChangeSet;
 use rusqlite::{Connection, TransactionBehavior};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Indexes on `tickets` the load itself reads: linking a conversation's
 /// replies to their ticket (`apply_changes`).
@@ -85,6 +86,7 @@ impl Store {
                 client_id: self.client_id,
             },
         };
+        let loading = Loading::start(&self.bulk_loading);
         let (ready_tx, ready) = std::sync::mpsc::channel();
         // One page waits while the worker applies another.
         let (pages, mut inbox) = tokio::sync::mpsc::channel(1);
@@ -92,7 +94,8 @@ impl Store {
         std::thread::Builder::new()
             .name("outpost-bootstrap".into())
             .spawn(move || {
-                let (result, conn) = match job.run(&ready_tx, &mut inbox) {
+                // The flag clears as `run` returns, before the result goes.
+                let (result, conn) = match job.run(loading, &ready_tx, &mut inbox) {
                     Ok(conn) => (Ok(()), conn),
                     Err(e) => (Err(e), None),
                 };
@@ -115,6 +118,13 @@ impl Store {
                 Err(_) => Ok(None),
             },
         }
+    }
+
+    /// Whether a bulk bootstrap is loading the workspace (its first sync):
+    /// writes are refused with [`StoreError::Downloading`] meanwhile, and
+    /// the SLA timer and rules have nothing to do yet.
+    pub fn bootstrapping(&self) -> bool {
+        self.bulk_loading.load(Ordering::Acquire) > 0
     }
 
     /// After a bulk bootstrap committed: the SLA settings it may have
@@ -157,6 +167,24 @@ impl BulkBootstrap {
         (&mut self.done)
             .await
             .unwrap_or_else(|_| Err(StoreError::Corrupt("the bootstrap worker stopped".into())))
+    }
+}
+
+/// Marks the store as bulk loading until dropped (by the worker as it
+/// ends, however it ends).
+/// A count: a worker that is rolling back may overlap the next one.
+struct Loading(Arc<AtomicUsize>);
+
+impl Loading {
+    fn start(workers: &Arc<AtomicUsize>) -> Loading {
+        workers.fetch_add(1, Ordering::AcqRel);
+        Loading(workers.clone())
+    }
+}
+
+impl Drop for Loading {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -211,6 +239,7 @@ impl Job {
     /// channel closes (rollback).
     fn run(
         mut self,
+        loading: Loading,
         ready: &std::sync::mpsc::Sender<bool>,
         inbox: &mut tokio::sync::mpsc::Receiver<Msg>,
     ) -> StoreResult<Option<Connection>> {
@@ -223,8 +252,12 @@ impl Job {
         conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         // The commit does not checkpoint; the worker does after it (above).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // Rebuilding the indexes sorts 100k rows each: let the sorter use a
+        // helper thread (the pages are all in by then).
+        conn.pragma_update(None, "threads", 2)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if has_tickets(&tx)? {
+            drop(loading);
             let _ = ready.send(false);
             return Ok(None);
         }

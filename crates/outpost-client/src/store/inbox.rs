@@ -746,6 +746,9 @@ impl Store {
     /// Fires `no_agent_reply` rules on open conversations left waiting
     /// (offline too); returns how many waiting conversations it looked at.
     pub fn run_waiting_rules(&mut self) -> StoreResult<usize> {
+        if self.bootstrapping() {
+            return Ok(0);
+        }
         let set = load_rules(self.conn())?;
         let Some(shortest) = set
             .rules

@@ -120,6 +120,9 @@ pub struct Store {
     /// Whether the schema has `ticket_counts` (migration 4); false only for
     /// stores opened at an older version (upgrade tests).
     counts_table: bool,
+    /// Set while a bulk bootstrap's worker holds the write lock
+    /// ([`bootstrap`]): writes are refused at once instead of waiting.
+    bulk_loading: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl std::fmt::Debug for Store {
@@ -219,6 +222,7 @@ impl Store {
             numbering,
             sla: Arc::new(sla),
             counts_table,
+            bulk_loading: Arc::default(),
         })
     }
 

@@ -148,6 +148,9 @@ impl Store {
         change: impl FnOnce(&mut WriteCtx<'_>) -> StoreResult<T>,
     ) -> StoreResult<T> {
         let actor = self.current_agent.ok_or(StoreError::NotSignedIn)?;
+        if self.bootstrapping() {
+            return Err(StoreError::Downloading);
+        }
         let now = self.clock.now();
         let mut hlc = self.last_hlc;
         let tx = self

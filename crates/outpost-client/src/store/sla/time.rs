@@ -77,6 +77,10 @@ impl Store {
     /// no outbox entry: nothing was edited, and every device derives the same
     /// states from the same history.
     pub fn reevaluate_sla(&mut self) -> StoreResult<Vec<SlaTransition>> {
+        if self.bootstrapping() {
+            // Nothing to evaluate yet: the tickets are not committed.
+            return Ok(Vec::new());
+        }
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
         let tx = self
