@@ -252,9 +252,6 @@ impl Job {
         conn.pragma_update(None, "cache_size", -BULK_CACHE_KIB)?;
         // The commit does not checkpoint; the worker does after it (above).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        // Rebuilding the indexes sorts 100k rows each: let the sorter use a
-        // helper thread (the pages are all in by then).
-        conn.pragma_update(None, "threads", 2)?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if has_tickets(&tx)? {
             drop(loading);
