@@ -98,6 +98,19 @@ impl Server {
 }
 
 /// A device: a store on a temp file with its own clock, signed in.
+/// A normal-priority ticket with a requester and nothing else set.
+pub fn new_ticket(title: &str) -> NewTicket {
+    NewTicket {
+        title: title.into(),
+        description: String::new(),
+        priority: Priority::Normal,
+        category_id: None,
+        assignee_id: None,
+        requester: "req@x.test".into(),
+        conversation_id: None,
+    }
+}
+
 pub struct Device {
     pub store: Arc<Mutex<Store>>,
     pub client: SyncClient,
@@ -139,15 +152,7 @@ impl Device {
 
     pub fn create(&self, title: &str) -> TicketId {
         self.clock.advance(Dur::seconds(1));
-        let new = NewTicket {
-            title: title.into(),
-            description: String::new(),
-            priority: Priority::Normal,
-            category_id: None,
-            assignee_id: None,
-            requester: "req@x.test".into(),
-            conversation_id: None,
-        };
+        let new = new_ticket(title);
         self.s().create_ticket(new).unwrap().ticket.id
     }
 
@@ -731,15 +736,7 @@ async fn an_unfinished_bulk_bootstrap_leaves_nothing_behind() {
     assert!(b.s().bootstrapping());
     let refused = b
         .s()
-        .create_ticket(NewTicket {
-            title: "While downloading".into(),
-            description: String::new(),
-            priority: Priority::Normal,
-            category_id: None,
-            assignee_id: None,
-            requester: String::new(),
-            conversation_id: None,
-        })
+        .create_ticket(new_ticket("While downloading"))
         .unwrap_err();
     assert_eq!(refused.code(), "downloading", "{refused}");
     assert!(b.s().reevaluate_sla().unwrap().is_empty());
@@ -877,13 +874,8 @@ async fn local_only_work_is_pushed_as_the_agent_who_signs_in() {
     let local = store.ensure_local_session().unwrap().agent;
     assert_eq!(local.email, "local@outpost.invalid");
     let new = NewTicket {
-        title: "Logged before signing in".into(),
-        description: String::new(),
-        priority: Priority::Normal,
-        category_id: None,
         assignee_id: Some(local.id),
-        requester: "req@x.test".into(),
-        conversation_id: None,
+        ..new_ticket("Logged before signing in")
     };
     let id = store.create_ticket(new).unwrap().ticket.id;
     let note = store.add_comment(id, "noted offline").unwrap().id;
@@ -978,13 +970,8 @@ async fn an_admins_sla_settings_reach_every_device() {
     let admin = Device::login(&server, &emails[0], 0).await;
     let ana = Device::login(&server, &emails[1], 0).await;
     let new = NewTicket {
-        title: "Urgent on every device".into(),
-        description: String::new(),
         priority: Priority::Urgent,
-        category_id: None,
-        assignee_id: None,
-        requester: "req@x.test".into(),
-        conversation_id: None,
+        ..new_ticket("Urgent on every device")
     };
     let t = ana.s().create_ticket(new).unwrap().ticket.id;
     ana.sync().await;

@@ -289,6 +289,10 @@ impl Drop for Prefetch {
 ///
 /// The next page is fetched while this one is applied: the server builds
 /// and sends it, and this device decodes it, during the store's write.
+///
+/// A bootstrap into a store with no tickets (a new device) goes to the
+/// store's bulk loader instead: every page in one transaction, committed
+/// after the last, the board indexes built once (`store::bootstrap`).
 pub async fn pull(
     store: &Mutex<Store>,
     client: &SyncClient,
