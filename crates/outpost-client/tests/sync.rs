@@ -101,13 +101,8 @@ impl Server {
 /// A normal-priority ticket with a requester and nothing else set.
 pub fn new_ticket(title: &str) -> NewTicket {
     NewTicket {
-        title: title.into(),
-        description: String::new(),
-        priority: Priority::Normal,
-        category_id: None,
-        assignee_id: None,
         requester: "req@x.test".into(),
-        conversation_id: None,
+        ..NewTicket::titled(title)
     }
 }
 

@@ -39,6 +39,21 @@ pub struct NewTicket {
     pub conversation_id: Option<ConversationId>,
 }
 
+impl NewTicket {
+    /// A normal-priority ticket with only a title; every other field empty.
+    pub fn titled(title: impl Into<String>) -> Self {
+        NewTicket {
+            title: title.into(),
+            description: String::new(),
+            priority: Priority::Normal,
+            category_id: None,
+            assignee_id: None,
+            requester: String::new(),
+            conversation_id: None,
+        }
+    }
+}
+
 fn default_priority() -> Priority {
     Priority::Normal
 }

@@ -96,13 +96,8 @@ fn fixture() -> Fixture {
 
 fn new_ticket(title: &str) -> NewTicket {
     NewTicket {
-        title: title.into(),
-        description: String::new(),
-        priority: Priority::Normal,
-        category_id: None,
-        assignee_id: None,
         requester: "Zoë Müller".into(),
-        conversation_id: None,
+        ..NewTicket::titled(title)
     }
 }
 

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail, ensure};
 use outpost_core::sync::{
     Mutation, MutationOp, MutationStatus, PROTOCOL_VERSION, PushRequest, PushResponse,
 };
-use outpost_core::{CommentId, NewTicket, Priority, Status, TicketId, TicketPatch};
+use outpost_core::{CommentId, NewTicket, Status, TicketId, TicketPatch};
 use outpost_server::{Store, params};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -94,15 +94,7 @@ fn outbox(token: String, actor: outpost_core::AgentId, name: usize) -> Outbox {
         now_ms(),
         MutationOp::CreateTicket {
             id: ticket,
-            ticket: NewTicket {
-                title: format!("Device {name} ticket"),
-                description: String::new(),
-                priority: Priority::Normal,
-                category_id: None,
-                assignee_id: None,
-                requester: String::new(),
-                conversation_id: None,
-            },
+            ticket: NewTicket::titled(format!("Device {name} ticket")),
             created_at: chrono::Utc::now(),
         },
     )];

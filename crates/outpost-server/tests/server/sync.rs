@@ -7,7 +7,7 @@ use crate::common::*;
 use anyhow::{Context, Result};
 use futures_util::StreamExt;
 use outpost_core::sync::{MutationOp, MutationStatus, PullResponse};
-use outpost_core::{CommentId, NewTicket, Priority, Status, TicketId, TicketPatch};
+use outpost_core::{CommentId, NewTicket, Status, TicketId, TicketPatch};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::collections::HashSet;
@@ -15,15 +15,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 fn new_ticket(title: &str) -> NewTicket {
-    NewTicket {
-        title: title.into(),
-        description: String::new(),
-        priority: Priority::Normal,
-        category_id: None,
-        assignee_id: None,
-        requester: String::new(),
-        conversation_id: None,
-    }
+    NewTicket::titled(title)
 }
 
 fn create(dev: &mut Device, wall: i64, title: &str) -> (TicketId, outpost_core::sync::Mutation) {
