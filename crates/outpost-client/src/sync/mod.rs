@@ -301,6 +301,8 @@ pub async fn pull(
     let cursor = lock(store).sync_cursor()?;
     let mut bootstrapping = cursor.is_none();
     let mut restarted = false;
+    // Only the first page of a bootstrap decides whether it loads in bulk.
+    let mut try_bulk = bootstrapping;
     let mut next = Prefetch::start(client, bootstrapping, cursor);
     loop {
         let page = match next.page().await {
@@ -309,6 +311,7 @@ pub async fn pull(
                 restarted = true;
                 lock(store).reset_sync_cursor()?;
                 bootstrapping = true;
+                try_bulk = true;
                 next = Prefetch::start(client, true, None);
                 continue;
             }
@@ -319,7 +322,7 @@ pub async fn pull(
             .then(|| Prefetch::start(client, bootstrapping, Some(page.next_cursor.clone())));
         report.bootstrapped |= bootstrapping;
         count_page(report, &page);
-        if bootstrapping {
+        if std::mem::take(&mut try_bulk) {
             let bulk = lock(store).bulk_bootstrap()?;
             if let Some(bulk) = bulk {
                 bulk_bootstrap(store, client, bulk, page, following, report).await?;
