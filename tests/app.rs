@@ -37,11 +37,15 @@ async fn board_search_edit_and_history_in_the_real_app() {
         search.send_keys("TKT-042").await?;
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
+            // A card found during a re-render goes stale: look again.
             let cards = c
                 .find_all(Locator::Css("[data-testid=ticket-card]"))
-                .await?;
-            if cards.len() == 1 && cards[0].text().await?.contains("TKT-042") {
-                cards[0].click().await?;
+                .await
+                .unwrap_or_default();
+            if cards.len() == 1
+                && cards[0].text().await.is_ok_and(|t| t.contains("TKT-042"))
+                && cards[0].click().await.is_ok()
+            {
                 break;
             }
             assert!(

@@ -24,6 +24,25 @@ fn status_of(store_path: &Path, n: u64) -> Status {
     store.ticket_detail(id).unwrap().card.ticket.status
 }
 
+/// The card of ticket `n` (its number as the card shows it).
+fn card_xpath(n: u64) -> String {
+    format!("//*[@data-testid='ticket-card'][contains(., 'TKT-{n:03}')]")
+}
+
+/// The numbers of the first three cards, or an error when the board
+/// re-rendered while they were read.
+async fn first_card_numbers(c: &Client) -> Result<Vec<u64>, fantoccini::error::CmdError> {
+    let cards = c
+        .find_all(Locator::Css("[data-testid=ticket-card]"))
+        .await?;
+    let mut numbers = Vec::new();
+    for card in cards.iter().take(3) {
+        let text = card.text().await?;
+        numbers.push(card_number(&text).unwrap_or_else(|| panic!("a number in {text:?}")));
+    }
+    Ok(numbers)
+}
+
 async fn page_has(c: &Client, text: &str) -> bool {
     match c.find(Locator::Css("body")).await {
         Ok(b) => b.text().await.unwrap_or_default().contains(text),
@@ -64,19 +83,48 @@ async fn bulk_status_change_and_undo_in_the_real_app() {
             .await?
             .click()
             .await?;
-        let cards = c
-            .find_all(Locator::Css("[data-testid=ticket-card]"))
-            .await?;
-        assert!(cards.len() >= 3, "at least three Open cards");
-        let mut numbers = Vec::new();
-        for card in &cards[..3] {
-            let text = card.text().await?;
-            numbers.push(card_number(&text).unwrap_or_else(|| panic!("a number in {text:?}")));
-        }
-        cards[0].click().await?;
+        eventually(&c, 10, "the bulk bar", || page_has(&c, "0 selected")).await;
+        // The board may re-render under a found element (a list refresh after
+        // the filter, the bulk bar's layout change), which makes a WebDriver
+        // handle stale. So each step looks its cards up again, and reading
+        // the numbers is retried until one render answers for all three.
+        let mut tries = 0;
+        let numbers = loop {
+            match first_card_numbers(&c).await {
+                Ok(numbers) if numbers.len() == 3 => break numbers,
+                Ok(numbers) => panic!("at least three Open cards, got {numbers:?}"),
+                Err(e) if tries < 50 => {
+                    eprintln!("reading the cards again after: {e}");
+                    tries += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
+        let first = card_xpath(numbers[0]);
+        // Clicked again only while nothing is selected, so a retry after a
+        // stale handle cannot toggle the card back off.
+        eventually(&c, 10, "1 selected", || async {
+            if page_has(&c, "1 selected").await {
+                return true;
+            }
+            if page_has(&c, "0 selected").await {
+                if let Ok(card) = c.find(Locator::XPath(&first)).await {
+                    let _ = card.click().await;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            false
+        })
+        .await;
+        // A shift-click on the third card, looked up in the same script that
+        // clicks it, so no handle can go stale in between.
         c.execute(
-            "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}));",
-            vec![serde_json::to_value(&cards[2])?],
+            "const n = arguments[0];
+             const card = [...document.querySelectorAll('[data-testid=ticket-card]')]
+               .find((el) => el.innerText.includes(n));
+             card.dispatchEvent(new MouseEvent('click', {bubbles: true, shiftKey: true}));",
+            vec![serde_json::to_value(format!("TKT-{:03}", numbers[2]))?],
         )
         .await?;
         eventually(&c, 10, "3 selected", || page_has(&c, "3 selected")).await;
