@@ -1,9 +1,11 @@
 //! A modal form (the Inbox's "Create ticket" and "Log a call or walk-in"):
 //! title, fields, the refused submit's message, Cancel and a submit button.
-//! Esc and a click outside close it. While its starting values load it shows
-//! "Loading…", or the loading error, instead of the form.
+//! Esc (wherever the focus is) and a click outside close it. It takes the
+//! focus as it opens (its first field, or itself while loading) and gives it
+//! back as it closes. While its starting values load it shows "Loading…", or
+//! the loading error, instead of the form.
 
-import type { ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 
 type Props = {
   title: string;
@@ -32,6 +34,31 @@ export function FormDialog({
   ready = true,
   children,
 }: Props) {
+  const boxRef = useRef<HTMLDivElement>(null);
+  const closeRef = useRef(onClose);
+  useEffect(() => {
+    closeRef.current = onClose;
+  }, [onClose]);
+  useEffect(() => {
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const box = boxRef.current;
+    if (box && !box.contains(document.activeElement)) {
+      (box.querySelector<HTMLElement>('input, select, textarea') ?? box).focus();
+    }
+    // Capture phase, stopped here: the view behind does not also act on it.
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        e.stopPropagation();
+        closeRef.current();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => {
+      window.removeEventListener('keydown', onKey, true);
+      before?.focus();
+    };
+  }, []);
   const errorLine = error ? (
     <p className="form-error" role="alert">
       {error}
@@ -40,12 +67,13 @@ export function FormDialog({
   return (
     <div className="modal-backdrop" role="presentation" onClick={onClose}>
       <div
+        ref={boxRef}
         className="modal"
         role="dialog"
         aria-modal="true"
         aria-labelledby={titleId}
+        tabIndex={-1}
         onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
       >
         <h2 id={titleId}>{title}</h2>
         {ready ? (

@@ -76,6 +76,19 @@ describe('InboxView', () => {
     await waitFor(() => expect(rows()).toHaveLength(3), { timeout: 2000 });
   });
 
+  it('focuses the dialog as it opens, and Esc closes it wherever the focus is', async () => {
+    await open();
+    const opener = screen.getByRole('button', { name: 'Log call or walk-in' });
+    opener.focus();
+    fireEvent.click(opener);
+    const dialog = await screen.findByRole('dialog', { name: 'Log a call or walk-in' });
+    await waitFor(() => expect(dialog.contains(document.activeElement)).toBe(true));
+    (document.activeElement as HTMLElement).blur();
+    fireEvent.keyDown(document.body, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(document.activeElement).toBe(opener);
+  });
+
   it('logs a phone call with clear errors for bad input and renders text as text', async () => {
     await open();
     fireEvent.click(screen.getByRole('button', { name: 'Log call or walk-in' }));
