@@ -2,9 +2,10 @@
 //! all N matching", and change status / assign / change priority / export CSV.
 
 import type { Priority, Status } from '../bindings';
-import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL, formatCount } from '../lib/format';
+import { formatCount } from '../lib/format';
 import { useSession } from '../lib/session';
 import { DownloadIcon } from './Icons';
+import { AgentOptions, PriorityOptions, StatusOptions } from './Options';
 
 type Props = {
   count: number;
@@ -47,11 +48,7 @@ export function BulkBar(p: Props) {
         onChange={(e) => e.target.value && p.onStatus(e.target.value as Status)}
       >
         <option value="">Change status…</option>
-        {STATUSES.map((s) => (
-          <option key={s} value={s}>
-            {STATUS_LABEL[s]}
-          </option>
-        ))}
+        <StatusOptions />
       </select>
       <select
         aria-label="Assign to"
@@ -65,11 +62,7 @@ export function BulkBar(p: Props) {
       >
         <option value="">Assign…</option>
         <option value="none">Unassigned</option>
-        {session.agents.map((a) => (
-          <option key={a.id} value={a.id}>
-            {a.id === session.agent.id ? `${a.name} (me)` : a.name}
-          </option>
-        ))}
+        <AgentOptions agents={session.agents} meId={session.agent.id} />
       </select>
       <select
         aria-label="Change priority"
@@ -79,11 +72,7 @@ export function BulkBar(p: Props) {
         onChange={(e) => e.target.value && p.onPriority(e.target.value as Priority)}
       >
         <option value="">Change priority…</option>
-        {PRIORITIES.map((x) => (
-          <option key={x} value={x}>
-            {PRIORITY_LABEL[x]}
-          </option>
-        ))}
+        <PriorityOptions />
       </select>
       <button type="button" className="button" disabled={disabled} onClick={p.onExport}>
         <DownloadIcon /> {p.busy ? 'Working…' : 'Export CSV'}

@@ -4,20 +4,11 @@
 
 import { useState } from 'react';
 import type { Priority, SlaState, Status, TicketDetail, TicketPatch } from '../bindings';
-import {
-  PRIORITIES,
-  PRIORITY_LABEL,
-  SLA_STATE_LABEL,
-  STATUSES,
-  STATUS_LABEL,
-  formatDateTime,
-  formatExact,
-  relativeTime,
-  slaCountdown,
-} from '../lib/format';
+import { SLA_STATE_LABEL, formatDateTime, formatExact, relativeTime, slaCountdown } from '../lib/format';
 import { useSession } from '../lib/session';
 import { Avatar, PriorityBadge, SlaText, StatusBadge } from './Badges';
 import { LinkIcon } from './Icons';
+import { AgentOptions, CategoryOptions, PriorityOptions, StatusOptions } from './Options';
 import { SlaSection } from './SlaSection';
 import type { View } from './Sidebar';
 
@@ -89,11 +80,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
             value={t.status}
             onChange={(e) => void onPatch({ status: e.target.value as Status })}
           >
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <StatusOptions />
           </select>
         </dd>
         <dt>
@@ -105,11 +92,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
             value={t.priority}
             onChange={(e) => void onPatch({ priority: e.target.value as Priority })}
           >
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {PRIORITY_LABEL[p]}
-              </option>
-            ))}
+            <PriorityOptions />
           </select>
         </dd>
         <dt>
@@ -123,11 +106,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
             onChange={(e) => void onPatch({ assigneeId: e.target.value || null })}
           >
             <option value="">Unassigned</option>
-            {session.agents.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.id === session.agent.id ? `${a.name} (me)` : a.name}
-              </option>
-            ))}
+            <AgentOptions agents={session.agents} meId={session.agent.id} />
           </select>
         </dd>
         <dt>
@@ -140,11 +119,7 @@ export function DetailsTab({ detail, now, onPatch, onNavigate }: Props) {
             onChange={(e) => void onPatch({ categoryId: e.target.value || null })}
           >
             <option value="">No category</option>
-            {session.categories.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
+            <CategoryOptions categories={session.categories} />
           </select>
         </dd>
         <dt>Due date</dt>

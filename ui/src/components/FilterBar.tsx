@@ -3,18 +3,10 @@
 
 import type { AssigneeFilter, Priority, SlaBucket, SortOrder, Status } from '../bindings';
 import { activeChips, clearedFilters, hasActiveFilters, withoutFilter, type Filters } from '../lib/filters';
-import {
-  PRIORITIES,
-  PRIORITY_LABEL,
-  SLA_BUCKETS,
-  SLA_BUCKET_LABEL,
-  SORTS,
-  SORT_LABEL,
-  STATUSES,
-  STATUS_LABEL,
-} from '../lib/format';
+import { SLA_BUCKETS, SLA_BUCKET_LABEL, SORTS, SORT_LABEL } from '../lib/format';
 import { useSession } from '../lib/session';
 import { CloseIcon } from './Icons';
+import { AgentOptions, CategoryOptions, PriorityOptions, StatusOptions } from './Options';
 
 type Props = { filters: Filters; onChange: (f: Filters) => void };
 
@@ -43,11 +35,7 @@ export function FilterBar({ filters, onChange }: Props) {
             onChange={(e) => set({ status: (e.target.value || null) as Status | null })}
           >
             <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABEL[s]}
-              </option>
-            ))}
+            <StatusOptions />
           </select>
         </label>
         <label className={`select${filters.priority ? ' is-set' : ''}`}>
@@ -58,11 +46,7 @@ export function FilterBar({ filters, onChange }: Props) {
             onChange={(e) => set({ priority: (e.target.value || null) as Priority | null })}
           >
             <option value="">All</option>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {PRIORITY_LABEL[p]}
-              </option>
-            ))}
+            <PriorityOptions />
           </select>
         </label>
         <label className={`select${filters.assignee.kind !== 'anyone' ? ' is-set' : ''}`}>
@@ -76,11 +60,7 @@ export function FilterBar({ filters, onChange }: Props) {
             <option value="me">Me</option>
             <option value="unassigned">Unassigned</option>
             <optgroup label="Agents">
-              {session.agents.map((a) => (
-                <option key={a.id} value={`agent:${a.id}`}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={session.agents} valuePrefix="agent:" />
             </optgroup>
           </select>
         </label>
@@ -92,11 +72,7 @@ export function FilterBar({ filters, onChange }: Props) {
             onChange={(e) => set({ categoryId: e.target.value || null })}
           >
             <option value="">All</option>
-            {session.categories.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
+            <CategoryOptions categories={session.categories} />
           </select>
         </label>
         <label className={`select${filters.sla ? ' is-set' : ''}`}>

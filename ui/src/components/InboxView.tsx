@@ -28,10 +28,11 @@ import {
   toIpcError,
 } from '../ipc';
 import { useSession } from '../lib/session';
-import { PRIORITIES, PRIORITY_LABEL, formatExact, relativeTime } from '../lib/format';
+import { formatExact, relativeTime } from '../lib/format';
 import { useNow } from '../lib/hooks';
 import { FormDialog } from './FormDialog';
 import { InboxIcon, SearchIcon } from './Icons';
+import { AgentOptions, CategoryOptions, PriorityOptions } from './Options';
 import { ToggleChips } from './ToggleChips';
 import '../inbox.css';
 
@@ -423,33 +424,21 @@ function EscalateDialog({
           <label>
             Priority
             <select value={draft.priority} onChange={(e) => set({ priority: e.target.value as Priority })}>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {PRIORITY_LABEL[p]}
-                </option>
-              ))}
+              <PriorityOptions />
             </select>
           </label>
           <label>
             Category
             <select value={draft.categoryId ?? ''} onChange={(e) => set({ categoryId: e.target.value || null })}>
               <option value="">None</option>
-              {session.categories.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
+              <CategoryOptions categories={session.categories} />
             </select>
           </label>
           <label>
             Assignee
             <select value={draft.assigneeId ?? ''} onChange={(e) => set({ assigneeId: e.target.value || null })}>
               <option value="">Unassigned</option>
-              {session.agents.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={session.agents} />
             </select>
           </label>
         </>

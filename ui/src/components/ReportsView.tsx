@@ -8,9 +8,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Priority, Report, ReportPeriod, ReportQuery, ReportSection } from '../bindings';
 import { chooseCsvPath, exportReportCsv, getReport, toIpcError } from '../ipc';
-import { PRIORITIES, PRIORITY_LABEL, formatBusiness } from '../lib/format';
+import { formatBusiness } from '../lib/format';
 import { useSession } from '../lib/session';
 import { useTicketsChanged } from '../lib/useBoard';
+import { AgentOptions, CategoryOptions, PriorityOptions } from './Options';
 import { ReportChart, sectionTable } from './ReportCharts';
 import { Toasts, useToasts } from './Toasts';
 
@@ -235,11 +236,7 @@ export function ReportsView() {
               }}
             >
               <option value="">All agents</option>
-              {session.agents.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
+              <AgentOptions agents={session.agents} />
             </select>
           </label>
           <label className={`select${categoryId ? ' is-set' : ''}`}>
@@ -253,11 +250,7 @@ export function ReportsView() {
               }}
             >
               <option value="">All categories</option>
-              {session.categories.map((c) => (
-                <option key={c.id} value={c.id}>
-                  {c.name}
-                </option>
-              ))}
+              <CategoryOptions categories={session.categories} />
             </select>
           </label>
           <label className={`select${priority ? ' is-set' : ''}`}>
@@ -271,11 +264,7 @@ export function ReportsView() {
               }}
             >
               <option value="">All priorities</option>
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {PRIORITY_LABEL[p]}
-                </option>
-              ))}
+              <PriorityOptions />
             </select>
           </label>
         </div>

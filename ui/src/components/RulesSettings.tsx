@@ -13,6 +13,7 @@ import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL, relativeTime } from
 import { useNow } from '../lib/hooks';
 import { useDraft } from '../lib/useDraft';
 import { CHANNELS, CHANNEL_LABEL } from './InboxView';
+import { AgentOptions, CategoryOptions, PriorityOptions, StatusOptions } from './Options';
 import { SaveBar } from './SaveBar';
 import { ToggleChips } from './ToggleChips';
 
@@ -497,30 +498,18 @@ function ActionEditor({ action: a, onChange }: { action: Action; onChange: (a: A
   const agentSelect = (value: string | null, set: (v: string | null) => void, allowNone: boolean) => (
     <select aria-label="Agent" value={value ?? ''} onChange={(e) => set(e.target.value || null)}>
       {allowNone && <option value="">Unassigned</option>}
-      {session.agents.map((x) => (
-        <option key={x.id} value={x.id}>
-          {x.name}
-        </option>
-      ))}
+      <AgentOptions agents={session.agents} />
     </select>
   );
   const categorySelect = (value: string | null, set: (v: string | null) => void) => (
     <select aria-label="Category" value={value ?? ''} onChange={(e) => set(e.target.value || null)}>
       <option value="">None</option>
-      {session.categories.map((x) => (
-        <option key={x.id} value={x.id}>
-          {x.name}
-        </option>
-      ))}
+      <CategoryOptions categories={session.categories} />
     </select>
   );
   const prioritySelect = (value: Priority, set: (v: Priority) => void) => (
     <select aria-label="Priority" value={value} onChange={(e) => set(e.target.value as Priority)}>
-      {PRIORITIES.map((p) => (
-        <option key={p} value={p}>
-          {PRIORITY_LABEL[p]}
-        </option>
-      ))}
+      <PriorityOptions />
     </select>
   );
   let editor: React.ReactNode;
@@ -546,11 +535,7 @@ function ActionEditor({ action: a, onChange }: { action: Action; onChange: (a: A
     case 'set_status':
       editor = (
         <select aria-label="Status" value={a.status} onChange={(e) => onChange({ ...a, status: e.target.value as Status })}>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABEL[s]}
-            </option>
-          ))}
+          <StatusOptions />
         </select>
       );
       break;

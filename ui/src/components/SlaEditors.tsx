@@ -7,6 +7,7 @@ import { useId, useRef } from 'react';
 import type { BusinessHours, Category, Day, Holiday, NamedCalendar, OpeningHours, Priority, SlaPolicy } from '../bindings';
 import { PRIORITIES, PRIORITY_LABEL } from '../lib/format';
 import { DAYS, DAY_LABEL, DAY_SHORT, formatClock, parseClock, timezoneNames, type Problem } from '../lib/slaRules';
+import { CategoryOptions } from './Options';
 
 export type ProblemsAt = (path: string) => Problem[];
 
@@ -425,11 +426,7 @@ export function PolicyEditor({ policy, index, count, calendars, categories, prob
             onChange={(e) => onChange({ ...policy, categoryId: e.target.value || null })}
           >
             <option value="">Any category</option>
-            {categories.map((cat) => (
-              <option key={cat.id} value={cat.id}>
-                {cat.name}
-              </option>
-            ))}
+            <CategoryOptions categories={categories} />
           </select>
         </div>
         <DurationInput
