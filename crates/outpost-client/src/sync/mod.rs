@@ -303,12 +303,17 @@ pub async fn pull(
     let mut restarted = false;
     // Only the first page of a bootstrap decides whether it loads in bulk.
     let mut try_bulk = bootstrapping;
+    // The bulk loader when it took this bootstrap, and the cursor of the
+    // last page it was given (stored at its commit).
+    let mut bulk: Option<(crate::store::BulkBootstrap, String)> = None;
     let mut next = Prefetch::start(client, bootstrapping, cursor);
     loop {
         let page = match next.page().await {
             Err(e) if e.is_code(codes::CURSOR_TOO_OLD) && !restarted => {
                 tracing::info!("sync cursor not valid on this server: bootstrapping again");
                 restarted = true;
+                // A bulk load in progress rolls back as it is dropped.
+                bulk = None;
                 lock(store).reset_sync_cursor()?;
                 bootstrapping = true;
                 try_bulk = true;
@@ -323,17 +328,28 @@ pub async fn pull(
         report.bootstrapped |= bootstrapping;
         count_page(report, &page);
         if std::mem::take(&mut try_bulk) {
-            let bulk = lock(store).bulk_bootstrap()?;
-            if let Some(bulk) = bulk {
-                bulk_bootstrap(store, client, bulk, page, following, report).await?;
-                break;
-            }
+            bulk = lock(store)
+                .bulk_bootstrap()?
+                .map(|loader| (loader, String::new()));
         }
-        lock(store).apply_remote(&page.changes, &page.next_cursor)?;
+        match &mut bulk {
+            // Handed over without waiting for it to be applied: the worker
+            // applies this page while the next one downloads.
+            Some((loader, cursor)) => {
+                *cursor = page.next_cursor;
+                loader.apply(page.changes).await?;
+            }
+            None => lock(store).apply_remote(&page.changes, &page.next_cursor)?,
+        }
         match following {
             Some(f) => next = f,
             None => break,
         }
+    }
+    if let Some((loader, cursor)) = bulk {
+        // The last pages are applied, and everything committed, here.
+        loader.finish(&cursor).await?;
+        lock(store).reload_sla_settings()?;
     }
     lock(store).finish_pull()?;
     Ok(())
@@ -347,37 +363,6 @@ fn count_page(report: &mut SyncReport, page: &PullResponse) {
         .iter()
         .filter(|h| h.field == outpost_core::HistoryField::Conflict)
         .count();
-}
-
-/// The rest of a bootstrap into a store with no tickets, from its first
-/// `page`: every page goes to the store's bulk loader, which applies them in
-/// one transaction on its own thread while the next page downloads, and
-/// commits after the last (`store::bootstrap`). An error anywhere rolls the
-/// whole bootstrap back; the next sync starts it again.
-async fn bulk_bootstrap(
-    store: &Mutex<Store>,
-    client: &SyncClient,
-    mut bulk: crate::store::BulkBootstrap,
-    first: PullResponse,
-    mut following: Option<Prefetch>,
-    report: &mut SyncReport,
-) -> Result<(), SyncError> {
-    let mut cursor = first.next_cursor;
-    bulk.apply(first.changes).await?;
-    while let Some(next) = following {
-        let page = next.page().await?;
-        following = page
-            .has_more
-            .then(|| Prefetch::start(client, true, Some(page.next_cursor.clone())));
-        count_page(report, &page);
-        cursor = page.next_cursor;
-        bulk.apply(page.changes).await?;
-    }
-    // `apply` hands pages over without waiting for them: the last ones are
-    // applied, and everything committed, here.
-    bulk.finish(&cursor).await?;
-    lock(store).reload_sla_settings()?;
-    Ok(())
 }
 
 /// Push, then pull; records the sync time. Connectivity follows the outcome.

@@ -72,13 +72,7 @@ async fn summaries_use_the_configured_model_and_never_leak_the_key(b: Backend) -
     let n = t["number"].as_u64().unwrap_or_default();
     let summary = format!("/api/v1/tickets/{n}/insights/summary");
 
-    let v = expect(
-        s.req(Method::GET, "/api/v1/settings/ai", &w.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let v = s.get("/api/v1/settings/ai", &w.token).await?;
     assert_eq!(v["configured"], false);
     let code = expect_error(
         s.req(Method::POST, &summary, &w.token).send().await?,
@@ -167,13 +161,7 @@ async fn summaries_use_the_configured_model_and_never_leak_the_key(b: Backend) -
     assert_eq!(code, "ai_unavailable");
 
     // Another workspace neither sees the settings nor summarises this ticket.
-    let v = expect(
-        s.req(Method::GET, "/api/v1/settings/ai", &other.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let v = s.get("/api/v1/settings/ai", &other.token).await?;
     assert_eq!(v["configured"], false);
     let code = expect_error(
         s.req(Method::POST, &summary, &other.token).send().await?,

@@ -153,13 +153,7 @@ async fn settings_need_the_admin_role(b: Backend) -> Result<()> {
         expect(res, StatusCode::OK).await?.as_array().map(Vec::len),
         Some(3)
     );
-    let sla = expect(
-        s.req(Method::GET, "/api/v1/settings/sla", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let sla = s.get("/api/v1/settings/sla", &ws.token).await?;
     let res = s
         .req(Method::PUT, "/api/v1/settings/sla", &ws.token)
         .json(&sla)

@@ -263,6 +263,22 @@ impl TestServer {
             .await?)
     }
 
+    /// `GET path` as `token`, which must answer 200; its JSON body.
+    pub async fn get(&self, path: &str, token: &str) -> Result<Value> {
+        expect(
+            self.req(Method::GET, path, token).send().await?,
+            StatusCode::OK,
+        )
+        .await
+    }
+
+    /// A new device of `actor`, registered with `token`.
+    pub async fn device(&self, token: &str, actor: AgentId) -> Result<Device> {
+        let dev = Device::new(actor);
+        self.register(token, dev.id).await?;
+        Ok(dev)
+    }
+
     /// Registers a device.
     pub async fn register(&self, token: &str, client: Uuid) -> Result<()> {
         let res = self

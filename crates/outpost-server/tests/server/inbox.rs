@@ -195,8 +195,7 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
     put_rules(&s, &ws.admin_token, vec![escalate_rule(&["broken"])]).await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     // Offline, the app logged a phone call and escalated it itself.
     let now = chrono::Utc::now();
     let conv = Conversation {
@@ -275,8 +274,7 @@ async fn offline_escalation_and_a_server_rule_make_one_ticket(b: Backend) -> Res
     );
     assert_eq!(res.numbers[0].ticket_id, tid);
     // A second device escalating the same conversation again (another id) is refused.
-    let mut dev2 = Device::new(ws.admin.id);
-    s.register(&ws.admin_token, dev2.id).await?;
+    let mut dev2 = s.device(&ws.admin_token, ws.admin.id).await?;
     let other = dev2.op(
         now_ms(),
         MutationOp::CreateTicket {

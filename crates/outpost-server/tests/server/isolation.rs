@@ -78,13 +78,7 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
             "{method} {path} must not reach workspace B"
         );
     }
-    let list = expect(
-        s.req(Method::GET, "/api/v1/tickets", &a.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let list = s.get("/api/v1/tickets", &a.token).await?;
     assert_eq!(list["total"], 0, "A's board shows none of B's tickets");
     let csv = s
         .req(Method::GET, "/api/v1/tickets/export.csv", &a.token)
@@ -97,13 +91,7 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
         "A's export has none of B's tickets: {csv}"
     );
     // B's admin changes B's SLA settings; A's stay the defaults.
-    let b_sla = expect(
-        s.req(Method::GET, "/api/v1/settings/sla", &bws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let b_sla = s.get("/api/v1/settings/sla", &bws.token).await?;
     let mut changed = b_sla.clone();
     changed["calendars"][0]["name"] = json!("Beta hours");
     expect(
@@ -123,13 +111,7 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
         StatusCode::OK,
     )
     .await?;
-    let b_now = expect(
-        s.req(Method::GET, "/api/v1/settings/sla", &bws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let b_now = s.get("/api/v1/settings/sla", &bws.token).await?;
     assert_eq!(b_now, changed, "A's admin did not overwrite B's settings");
     for path in [
         "/api/v1/conversations",
@@ -168,19 +150,12 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
         pulled.changes.agents.iter().all(|ag| ag.id != bws.agent.id),
         "A pulls none of B's agents"
     );
-    let boot = expect(
-        s.req(Method::GET, "/api/v1/sync/bootstrap", &a.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let boot = s.get("/api/v1/sync/bootstrap", &a.token).await?;
     assert!(
         !boot.to_string().contains("Beta secret"),
         "A's bootstrap has none of B's data"
     );
-    let mut dev = Device::new(a.agent.id);
-    s.register(&a.token, dev.id).await?;
+    let mut dev = s.device(&a.token, a.agent.id).await?;
     let m1 = dev.op(
         now_ms(),
         MutationOp::UpdateTicket {
@@ -207,8 +182,7 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
             .all(|r| r.status == MutationStatus::Rejected),
         "pushes on B's ticket are rejected: {res:?}"
     );
-    let mut b_dev = Device::new(bws.agent.id);
-    s.register(&bws.token, b_dev.id).await?;
+    let mut b_dev = s.device(&bws.token, bws.agent.id).await?;
     let res = s
         .req(Method::POST, "/api/v1/sync/register", &a.token)
         .json(&json!({ "clientId": b_dev.id }))
@@ -234,21 +208,9 @@ async fn a_token_never_reaches_another_workspace(b: Backend) -> Result<()> {
         "unknown_client"
     );
 
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &bws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &bws.token).await?;
     assert_eq!(t["title"], "Beta secret", "B's ticket is untouched");
-    let comments = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/comments", &bws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let comments = s.get("/api/v1/tickets/1/comments", &bws.token).await?;
     assert_eq!(
         comments.as_array().map(Vec::len),
         Some(0),

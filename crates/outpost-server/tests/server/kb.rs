@@ -45,20 +45,10 @@ async fn admins_write_agents_read(b: Backend) -> Result<()> {
     );
 
     // Agents read, never write.
-    let list: Vec<KbArticle> = serde_json::from_value(
-        expect(
-            s.req(Method::GET, ARTICLES, &w.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let list: Vec<KbArticle> = serde_json::from_value(s.get(ARTICLES, &w.token).await?)?;
     assert_eq!(list, vec![created.clone()]);
     let one = format!("{ARTICLES}/{}", created.id);
-    expect(
-        s.req(Method::GET, &one, &w.token).send().await?,
-        StatusCode::OK,
-    )
-    .await?;
+    s.get(&one, &w.token).await?;
     for (m, path) in [
         (Method::POST, ARTICLES.to_owned()),
         (Method::PUT, one.clone()),
@@ -146,13 +136,7 @@ async fn admins_write_agents_read(b: Backend) -> Result<()> {
         .await?,
         "not_found"
     );
-    let list: Vec<KbArticle> = serde_json::from_value(
-        expect(
-            s.req(Method::GET, ARTICLES, &w.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let list: Vec<KbArticle> = serde_json::from_value(s.get(ARTICLES, &w.token).await?)?;
     assert_eq!(list.len(), 1, "nothing was added by bad requests");
 
     // Replace, then delete.
@@ -191,13 +175,7 @@ async fn admins_write_agents_read(b: Backend) -> Result<()> {
     );
 
     // The OpenAPI document lists the endpoints.
-    let doc = expect(
-        s.req(Method::GET, "/api/openapi.json", &w.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let doc = s.get("/api/openapi.json", &w.token).await?;
     assert!(doc["paths"]["/api/v1/kb/articles"]["post"].is_object());
     assert!(doc["paths"]["/api/v1/kb/articles/{id}"]["delete"].is_object());
     Ok(())
@@ -260,8 +238,7 @@ async fn pushed_edits_are_admin_only_and_the_newest_wins(b: Backend) -> Result<(
         tags: vec![],
     };
     let t0 = now_ms();
-    let mut admin_dev = Device::new(w.admin.id);
-    s.register(&w.admin_token, admin_dev.id).await?;
+    let mut admin_dev = s.device(&w.admin_token, w.admin.id).await?;
     let put = |title: &str| MutationOp::PutKbArticle {
         id,
         article: input(title),
@@ -305,18 +282,11 @@ async fn pushed_edits_are_admin_only_and_the_newest_wins(b: Backend) -> Result<(
         vec![admin_dev.op(t0 + 20, put("Restored"))],
     )
     .await?;
-    let got: KbArticle = serde_json::from_value(
-        expect(
-            s.req(Method::GET, &missing, &w.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let got: KbArticle = serde_json::from_value(s.get(&missing, &w.token).await?)?;
     assert_eq!(got.title, "Restored");
 
     // Agents' pushed edits are rejected, the rest of the outbox still applies.
-    let mut agent_dev = Device::new(w.agent.id);
-    s.register(&w.token, agent_dev.id).await?;
+    let mut agent_dev = s.device(&w.token, w.agent.id).await?;
     let bad = MutationOp::PutKbArticle {
         id,
         article: input("Agent edit"),
@@ -343,13 +313,7 @@ async fn pushed_edits_are_admin_only_and_the_newest_wins(b: Backend) -> Result<(
         )
         .await?;
     assert_eq!(res.results[0].status, MutationStatus::Rejected);
-    let got: KbArticle = serde_json::from_value(
-        expect(
-            s.req(Method::GET, &missing, &w.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let got: KbArticle = serde_json::from_value(s.get(&missing, &w.token).await?)?;
     assert_eq!(got.title, "Restored", "rejected edits change nothing");
     Ok(())
 }
@@ -371,13 +335,7 @@ async fn another_workspace_sees_no_article(b: Backend) -> Result<()> {
     )?;
     let path = format!("{ARTICLES}/{}", art.id);
     for token in [&a.token, &a.admin_token] {
-        let list: Vec<KbArticle> = serde_json::from_value(
-            expect(
-                s.req(Method::GET, ARTICLES, token).send().await?,
-                StatusCode::OK,
-            )
-            .await?,
-        )?;
+        let list: Vec<KbArticle> = serde_json::from_value(s.get(ARTICLES, token).await?)?;
         assert!(list.is_empty());
         expect_error(
             s.req(Method::GET, &path, token).send().await?,
@@ -400,18 +358,11 @@ async fn another_workspace_sees_no_article(b: Backend) -> Result<()> {
     )
     .await?;
     // Pushing to Beta's article id from Alpha writes Alpha's own article only.
-    let mut dev = Device::new(a.admin.id);
-    s.register(&a.admin_token, dev.id).await?;
+    let mut dev = s.device(&a.admin_token, a.admin.id).await?;
     let op = MutationOp::DeleteKbArticle { id: art.id };
     s.push(&a.admin_token, dev.id, vec![dev.op(now_ms(), op)])
         .await?;
-    let still: KbArticle = serde_json::from_value(
-        expect(
-            s.req(Method::GET, &path, &other.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let still: KbArticle = serde_json::from_value(s.get(&path, &other.token).await?)?;
     assert_eq!(still.title, "Beta secret");
     let page = pull_all(&s, &a.token).await?;
     assert!(page.changes.kb_articles.is_empty() && page.changes.kb_deleted.is_empty());

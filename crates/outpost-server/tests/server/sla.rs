@@ -22,11 +22,7 @@ fn time(v: &Value) -> Result<DateTime<Utc>> {
 
 async fn get_ticket(s: &TestServer, token: &str, number: u64) -> Result<Value> {
     let path = format!("/api/v1/tickets/{number}");
-    expect(
-        s.req(Method::GET, &path, token).send().await?,
-        StatusCode::OK,
-    )
-    .await
+    s.get(&path, token).await
 }
 
 async fn patch(s: &TestServer, token: &str, number: u64, body: Value) -> Result<Value> {
@@ -43,13 +39,7 @@ async fn patch(s: &TestServer, token: &str, number: u64, body: Value) -> Result<
 
 /// The titles on the board filtered by `sla`.
 async fn bucket(s: &TestServer, token: &str, sla: &str) -> Result<BTreeSet<String>> {
-    let page = expect(
-        s.req(Method::GET, &format!("/api/v1/tickets?sla={sla}"), token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let page = s.get(&format!("/api/v1/tickets?sla={sla}"), token).await?;
     Ok(page["cards"]
         .as_array()
         .into_iter()
@@ -92,13 +82,7 @@ async fn tickets_carry_the_engines_sla(b: Backend) -> Result<()> {
         due.timestamp_millis(),
         "{t}"
     );
-    let list = expect(
-        s.req(Method::GET, "/api/v1/tickets", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let list = s.get("/api/v1/tickets", &ws.token).await?;
     assert_eq!(list["cards"][0]["ticket"]["slaState"], "paused");
     assert_eq!(list["cards"][0]["ticket"]["dueAt"], t["dueAt"]);
     Ok(())
@@ -165,8 +149,7 @@ async fn an_agent_reply_meets_the_first_response(b: Backend) -> Result<()> {
 async fn sla_filters_follow_the_clock(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     let now = Utc::now();
     let mut ops = Vec::new();
     for (title, ago) in [
@@ -210,13 +193,7 @@ async fn sla_filters_follow_the_clock(b: Backend) -> Result<()> {
     // Due Today / This Week: not breached, due before the end of the period
     // in the agent's timezone (Europe/Paris).
     let tz: chrono_tz::Tz = ws.agent.timezone.parse()?;
-    let list = expect(
-        s.req(Method::GET, "/api/v1/tickets", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let list = s.get("/api/v1/tickets", &ws.token).await?;
     for (name, b) in [
         ("due_today", outpost_core::SlaBucket::DueToday),
         ("due_this_week", outpost_core::SlaBucket::DueThisWeek),
@@ -256,13 +233,7 @@ async fn sla_settings_are_admin_only_validated_and_synced(b: Backend) -> Result<
     let ws = s.workspace("Acme").await?;
     let other = s.workspace("Other").await?;
     let path = "/api/v1/settings/sla";
-    let got: SlaSettings = serde_json::from_value(
-        expect(
-            s.req(Method::GET, path, &ws.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let got: SlaSettings = serde_json::from_value(s.get(path, &ws.token).await?)?;
     assert_eq!(
         got,
         SlaSettings::defaults(chrono_tz::Europe::Paris),
@@ -321,11 +292,7 @@ async fn sla_settings_are_admin_only_validated_and_synced(b: Backend) -> Result<
         assert!(status.is_client_error(), "{status} for {bad}");
         expect_error(res, status).await?;
     }
-    let unchanged = expect(
-        s.req(Method::GET, path, &ws.token).send().await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let unchanged = s.get(path, &ws.token).await?;
     assert_eq!(serde_json::from_value::<SlaSettings>(unchanged)?, got);
 
     let saved: SlaSettings = serde_json::from_value(
@@ -358,23 +325,10 @@ async fn sla_settings_are_admin_only_validated_and_synced(b: Backend) -> Result<
     )?;
     assert_eq!(pulled.changes.sla_settings.as_ref(), Some(&faster));
     // Another workspace is untouched, and its feed carries its own.
-    let theirs: SlaSettings = serde_json::from_value(
-        expect(
-            s.req(Method::GET, path, &other.token).send().await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let theirs: SlaSettings = serde_json::from_value(s.get(path, &other.token).await?)?;
     assert_eq!(theirs, got);
-    let boot: PullResponse = serde_json::from_value(
-        expect(
-            s.req(Method::GET, "/api/v1/sync/bootstrap", &other.token)
-                .send()
-                .await?,
-            StatusCode::OK,
-        )
-        .await?,
-    )?;
+    let boot: PullResponse =
+        serde_json::from_value(s.get("/api/v1/sync/bootstrap", &other.token).await?)?;
     assert_eq!(boot.changes.sla_settings.as_ref(), Some(&got));
     Ok(())
 }

@@ -66,8 +66,7 @@ async fn pull_all(s: &TestServer, token: &str, limit: u32) -> Result<(Vec<PullRe
 async fn the_same_push_twice_changes_nothing(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     let (id, m1) = create(&mut dev, now_ms(), "Offline ticket");
     let m2 = dev.op(
         now_ms(),
@@ -105,25 +104,13 @@ async fn the_same_push_twice_changes_nothing(b: Backend) -> Result<()> {
         second.version, first.version,
         "a replay does not bump the version"
     );
-    let comments = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let comments = s.get("/api/v1/tickets/1/comments", &ws.token).await?;
     assert_eq!(
         comments.as_array().map(Vec::len),
         Some(1),
         "no duplicate comment"
     );
-    let board = expect(
-        s.req(Method::GET, "/api/v1/tickets", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let board = s.get("/api/v1/tickets", &ws.token).await?;
     assert_eq!(board["total"], 1, "no duplicate ticket");
     assert_eq!(board["cards"][0]["ticket"]["status"], "waiting");
     Ok(())
@@ -132,8 +119,7 @@ async fn the_same_push_twice_changes_nothing(b: Backend) -> Result<()> {
 async fn an_invalid_mutation_does_not_block_the_rest(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     let (id, m1) = create(&mut dev, now_ms(), "Good");
     let (_, bad) = create(&mut dev, now_ms(), "   ");
     let ghost = status(&mut dev, now_ms(), TicketId(Uuid::now_v7()), Status::Closed);
@@ -158,13 +144,7 @@ async fn an_invalid_mutation_does_not_block_the_rest(b: Backend) -> Result<()> {
         res.results[2].reason.as_ref().map(|r| r.code.as_str()),
         Some("not_found")
     );
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert_eq!(
         t["status"], "resolved",
         "the mutation after the rejected ones applied"
@@ -223,10 +203,8 @@ async fn numbers_stay_unique_under_concurrent_pushes(b: Backend) -> Result<()> {
 async fn a_losing_concurrent_edit_leaves_a_conflict_entry(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut a = Device::new(ws.agent.id);
-    let mut c = Device::new(ws.admin.id);
-    s.register(&ws.token, a.id).await?;
-    s.register(&ws.admin_token, c.id).await?;
+    let mut a = s.device(&ws.token, ws.agent.id).await?;
+    let mut c = s.device(&ws.admin_token, ws.admin.id).await?;
     let t0 = now_ms() - 60_000;
     let (id, m) = create(&mut a, t0, "Shared");
     s.push(&ws.token, a.id, vec![m]).await?;
@@ -240,24 +218,12 @@ async fn a_losing_concurrent_edit_leaves_a_conflict_entry(b: Backend) -> Result<
         MutationStatus::Applied,
         "a losing edit is still accepted"
     );
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert_eq!(
         t["status"], "resolved",
         "the later write wins whatever the arrival order"
     );
-    let history = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let history = s.get("/api/v1/tickets/1/history", &ws.token).await?;
     let conflict = history
         .as_array()
         .context("history list")?
@@ -300,8 +266,7 @@ async fn a_losing_concurrent_edit_leaves_a_conflict_entry(b: Backend) -> Result<
 async fn pull_pages_return_everything_exactly_once(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     let mut comment_ids = HashSet::new();
     for batch in 0..3 {
         let mut outbox = Vec::new();
@@ -378,13 +343,7 @@ async fn pull_pages_return_everything_exactly_once(b: Backend) -> Result<()> {
         "just the edit and its history"
     );
     // Bootstrap pages the same snapshot.
-    let boot = expect(
-        s.req(Method::GET, "/api/v1/sync/bootstrap", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let boot = s.get("/api/v1/sync/bootstrap", &ws.token).await?;
     let boot: PullResponse = serde_json::from_value(boot)?;
     assert_eq!(boot.changes.tickets.len(), 15);
     // Recoveries.
@@ -452,8 +411,7 @@ async fn sse_pokes_within_a_second(s: &TestServer, listener: &TestServer, ws: &W
     let mut stream = res.bytes_stream();
     let first =
         tokio::time::timeout(Duration::from_secs(5), wait_for_poke(&mut stream, -1)).await??;
-    let mut dev = Device::new(ws.admin.id);
-    s.register(&ws.admin_token, dev.id).await?;
+    let mut dev = s.device(&ws.admin_token, ws.admin.id).await?;
     let started = std::time::Instant::now();
     let (_, m) = create(&mut dev, now_ms(), "Poke me");
     let pushed = s.push(&ws.admin_token, dev.id, vec![m]).await?;
@@ -490,8 +448,7 @@ async fn two_postgres_processes_poke_each_others_clients() -> Result<()> {
 async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
     let s = TestServer::start(b).await?;
     let ws = s.workspace("Acme").await?;
-    let mut dev = Device::new(ws.agent.id);
-    s.register(&ws.token, dev.id).await?;
+    let mut dev = s.device(&ws.token, ws.agent.id).await?;
     let (id, m1) = create(&mut dev, now_ms(), "Spoof target");
     // The same device, but the entries claim to be the admin's.
     dev.actor = ws.admin.id;
@@ -552,41 +509,17 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
         ],
         "only the token's agent's own mutations apply"
     );
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert_eq!(t["status"], "in_progress", "the entry after them applied");
     assert!(t["dueOverride"].is_null(), "no spoofed due date: {t}");
-    let comments = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let comments = s.get("/api/v1/tickets/1/comments", &ws.token).await?;
     assert_eq!(comments.as_array().map(Vec::len), Some(0), "{comments}");
-    let kb = expect(
-        s.req(Method::GET, "/api/v1/kb/articles", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let kb = s.get("/api/v1/kb/articles", &ws.token).await?;
     assert!(
         !kb.to_string().contains("Planted"),
         "no planted article: {kb}"
     );
-    let history = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let history = s.get("/api/v1/tickets/1/history", &ws.token).await?;
     assert!(
         history
             .as_array()
@@ -610,8 +543,7 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
     );
     // The admin's own device may send the very same op: the refusal above
     // was about who pushed it, not about the change.
-    let admin_dev = Device::new(ws.admin.id);
-    s.register(&ws.admin_token, admin_dev.id).await?;
+    let admin_dev = s.device(&ws.admin_token, ws.admin.id).await?;
     let mut as_admin = spoofed_due;
     as_admin.client_id = admin_dev.id;
     as_admin.seq = 1;
@@ -619,13 +551,7 @@ async fn a_push_cannot_act_as_another_agent(b: Backend) -> Result<()> {
         .push(&ws.admin_token, admin_dev.id, vec![as_admin])
         .await?;
     assert_eq!(res.results[0].status, MutationStatus::Applied, "{res:?}");
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert!(t["dueOverride"].is_string(), "the admin's override: {t}");
     Ok(())
 }

@@ -54,33 +54,15 @@ async fn ticket_life_cycle(b: Backend) -> Result<()> {
         .send()
         .await?;
     expect(res, StatusCode::CREATED).await?;
-    let comments = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/comments", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let comments = s.get("/api/v1/tickets/1/comments", &ws.token).await?;
     assert_eq!(comments[0]["body"], "Rebooted it");
-    let history = expect(
-        s.req(Method::GET, "/api/v1/tickets/1/history", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let history = s.get("/api/v1/tickets/1/history", &ws.token).await?;
     let events = history.as_array().cloned().unwrap_or_default();
     let fields: Vec<&str> = events.iter().filter_map(|h| h["field"].as_str()).collect();
     for f in ["created", "status", "assignee", "priority", "due_date"] {
         assert!(fields.contains(&f), "history records {f}: {fields:?}");
     }
-    let got = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let got = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert_eq!(got["priority"], "urgent");
     Ok(())
 }
@@ -253,13 +235,7 @@ async fn bad_input_is_4xx_with_a_code(b: Backend) -> Result<()> {
         .send()
         .await?;
     expect_error(res, StatusCode::NOT_FOUND).await?;
-    let t = expect(
-        s.req(Method::GET, "/api/v1/tickets/1", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let t = s.get("/api/v1/tickets/1", &ws.token).await?;
     assert_eq!(
         t["assigneeId"],
         Value::Null,
@@ -340,13 +316,7 @@ async fn conversations_escalate_to_tickets(b: Backend) -> Result<()> {
     .await?;
     assert_eq!(got["messages"].as_array().map(Vec::len), Some(2));
     assert_eq!(got["conversation"]["ticketId"], t["id"]);
-    let list = expect(
-        s.req(Method::GET, "/api/v1/conversations", &ws.token)
-            .send()
-            .await?,
-        StatusCode::OK,
-    )
-    .await?;
+    let list = s.get("/api/v1/conversations", &ws.token).await?;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     let bad = json!({ "channel": "pigeon", "customerName": "Zoe", "subject": "x" });
     let res = s
