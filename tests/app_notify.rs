@@ -15,7 +15,7 @@ mod common;
 
 use chrono::{Duration as Dur, Utc};
 use common::{
-    Guard, app_window, eventually, launch_on, own_display, request_close, session_bus,
+    Guard, app_window, click_fresh, eventually, launch_on, own_display, request_close, session_bus,
     store_with_my_ticket, viewable,
 };
 use fantoccini::{Client, Locator};
@@ -312,12 +312,7 @@ async fn a_missing_notification_service_is_shown_once_and_is_not_fatal() {
     })
     .await;
     // Opening the ticket still works, and the notice stays away.
-    c.find(Locator::Css("[data-testid=ticket-card]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click_fresh(c, "[data-testid=ticket-card]").await;
     eventually(c, 10, "the detail panel", || async {
         detail_text(c).await.contains("Badge reader at the door")
     })

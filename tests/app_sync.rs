@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{eventually, launch, screenshot};
+use common::{click_fresh, eventually, launch, screenshot};
 use fantoccini::Locator;
 use outpost_core::Role;
 use outpost_server::auth::HashCost;
@@ -146,8 +146,7 @@ async fn sign_in_sync_and_live_updates_in_the_real_app() {
         screenshot(&c, "app-synced").await;
 
         // The app's own edit reaches the server.
-        let card = c.find(Locator::Css(&card_css)).await?;
-        card.click().await?;
+        click_fresh(&c, &card_css).await;
         let status = wait()
             .for_element(Locator::Css("[data-testid=detail-panel] #f-status"))
             .await?;

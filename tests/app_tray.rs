@@ -15,7 +15,7 @@ mod common;
 
 use chrono::{Duration as Dur, Utc};
 use common::{
-    app_window, eventually, launch_on, own_display, request_close, session_bus,
+    app_window, click_fresh, eventually, launch_on, own_display, request_close, session_bus,
     store_with_my_ticket, viewable,
 };
 use fantoccini::{Client, Locator};
@@ -411,12 +411,7 @@ async fn closing_the_window_keeps_the_app_in_the_tray_only_when_set() {
         assert!(Instant::now() < deadline, "Show Outpost did not show it");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    c.find(Locator::Css("[data-testid=ticket-card]"))
-        .await
-        .expect("the board is still there")
-        .click()
-        .await
-        .unwrap();
+    click_fresh(c, "[data-testid=ticket-card]").await;
     eventually(c, 10, "the detail panel", || async {
         detail_text(c).await.contains("Badge reader at the door")
     })

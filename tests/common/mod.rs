@@ -134,6 +134,23 @@ where
     }
 }
 
+/// Clicks the first element matching `css`, finding it again while the page
+/// re-renders under a found one (a stale handle), for up to 10 s.
+pub async fn click_fresh(c: &Client, css: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let err = match c.find(fantoccini::Locator::Css(css)).await {
+            Ok(el) => match el.click().await {
+                Ok(()) => return,
+                Err(e) => e,
+            },
+            Err(e) => e,
+        };
+        assert!(Instant::now() < deadline, "clicking {css}: {err}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Signs the app in to `url` from the sync indicator's "Connect" form and
 /// waits until the indicator says Online.
 pub async fn sign_in(c: &Client, url: &str, email: &str, password: &str) {
