@@ -11,10 +11,10 @@
 use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
 use crate::notify::Notification;
-use crate::store::Store;
+use crate::store::{Store, open_status};
 use chrono::{DateTime, Utc};
 use outpost_core::sync::NotifiedMark;
-use outpost_core::{AgentId, Priority, SlaState, Status, TicketId, TicketNumber};
+use outpost_core::{AgentId, Priority, SlaState, TicketId, TicketNumber};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -73,15 +73,6 @@ impl AlertTicket {
             None => format!("{what} · {title}"),
         }
     }
-}
-
-fn active_ranks() -> String {
-    Status::ALL
-        .into_iter()
-        .filter(|s| s.is_active())
-        .map(|s| s.rank().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The earliest snoozed notification's due time.
@@ -156,10 +147,10 @@ impl Store {
         let me = self.current_agent();
         let sql = format!(
             "SELECT id, number, title, sla_state, due_at FROM tickets
-             WHERE status IN ({}) AND sla_state IN (?1, ?2)
+             WHERE {} AND sla_state IN (?1, ?2)
                AND (assignee_id = ?3 OR (assignee_id IS NULL AND priority <= ?4))
              ORDER BY due_at IS NULL, due_at, id",
-            active_ranks()
+            open_status("status")
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(params![

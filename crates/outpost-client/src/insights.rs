@@ -471,15 +471,18 @@ impl Store {
     /// handling time of the same category and priority.
     fn sla_risk(&self, s: &Subject, now: i64, out: &mut Vec<InsightStatement>) -> StoreResult<()> {
         // The newest of the group in order from their partial index (the
-        // statuses are literals so the planner can use it).
+        // statuses are literals, the index's own term, so the planner can
+        // use it).
+        let sql = format!(
+            "SELECT resolved_at - created_at FROM tickets INDEXED BY tickets_resolved_by_group
+             WHERE category_id IS ?1 AND {} AND priority = ?2
+               AND resolved_at IS NOT NULL AND rid <> ?3
+             ORDER BY created_at DESC LIMIT ?4",
+            crate::store::done_status("status")
+        );
         let mut spans: Vec<i64> = self
             .conn()
-            .prepare_cached(
-                "SELECT resolved_at - created_at FROM tickets INDEXED BY tickets_resolved_by_group
-                 WHERE category_id IS ?1 AND status IN (3, 4) AND priority = ?2
-                   AND resolved_at IS NOT NULL AND rid <> ?3
-                 ORDER BY created_at DESC LIMIT ?4",
-            )?
+            .prepare_cached(&sql)?
             .query_map(
                 params![s.category, s.priority.rank(), s.rid, HISTORY_SAMPLE],
                 |r| r.get(0),

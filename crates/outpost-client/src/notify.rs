@@ -25,11 +25,11 @@
 
 use crate::clock::{from_ms, to_ms};
 use crate::error::{StoreError, StoreResult};
-use crate::store::{Store, meta_get, meta_set};
+use crate::store::{Store, meta_get, meta_set, open_status};
 use chrono::{DateTime, Utc};
 use outpost_core::sla::{DEFAULT_CALENDAR_ID, SlaSnapshot};
 use outpost_core::sync::MutationOp;
-use outpost_core::{AgentId, Priority, SlaState, Status, TicketId, TicketNumber};
+use outpost_core::{AgentId, Priority, SlaState, TicketId, TicketNumber};
 use rusqlite::{Connection, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
@@ -177,15 +177,6 @@ fn truncate(s: &str, max: usize) -> String {
         let cut: String = one_line.chars().take(max - 1).collect();
         format!("{}…", cut.trim_end())
     }
-}
-
-fn active_ranks() -> String {
-    Status::ALL
-        .into_iter()
-        .filter(|s| s.is_active())
-        .map(|s| s.rank().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn handled(conn: &Connection, kind: NotificationKind, key: &str, t: TicketId) -> StoreResult<bool> {
@@ -378,12 +369,12 @@ fn sla_items(
         "SELECT id, number, title, priority, sla_state, due_at, at_risk_at, breach_at,
                 first_response_at, due_override
          FROM tickets
-         WHERE status IN ({})
+         WHERE {}
            AND (at_risk_at <= ?1 OR breach_at <= ?1)
            AND (at_risk_at >= ?2 OR breach_at >= ?2)
            AND ((?3 AND assignee_id = ?4)
                 OR (?5 AND assignee_id IS NULL AND priority <= ?6))",
-        active_ranks()
+        open_status("status")
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![

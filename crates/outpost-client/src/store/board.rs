@@ -194,15 +194,9 @@ impl Filter {
             }
             SlaBucket::DueToday | SlaBucket::DueThisWeek => {
                 let end = bucket_end(bucket, now, tz, week_start).unwrap_or(now);
-                let active = rank_list(
-                    Status::ALL
-                        .into_iter()
-                        .filter(|s| s.is_active())
-                        .map(Status::rank),
-                );
-                self.others.push(format!(
-                    "t.status IN ({active}) AND NOT {breached_now} AND t.due_at < ?"
-                ));
+                let open = super::sla::open_status("t.status");
+                self.others
+                    .push(format!("{open} AND NOT {breached_now} AND t.due_at < ?"));
                 self.params.push(now_ms);
                 self.params.push(Value::Integer(end.timestamp_millis()));
             }
@@ -599,8 +593,8 @@ mod tests {
         super::super::migrations::migrate(&mut conn, super::super::migrations::MIGRATIONS).unwrap();
         let sql = format!(
             "EXPLAIN QUERY PLAN SELECT sla_state, at_risk_at <= 1, breach_at <= 1 FROM tickets
-             WHERE status IN ({})",
-            super::super::sla::active_ranks()
+             WHERE {}",
+            super::super::sla::open_status("status")
         );
         let plan: Vec<String> = conn
             .prepare(&sql)
@@ -611,7 +605,7 @@ mod tests {
             .unwrap();
         assert!(
             plan.iter().any(|p| p.contains("tickets_open_sla")),
-            "partial index WHERE matches active_ranks(): {plan:?}"
+            "partial index WHERE matches open_status(): {plan:?}"
         );
     }
 

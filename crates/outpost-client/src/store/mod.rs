@@ -27,6 +27,7 @@ mod rows;
 mod session;
 mod setup;
 mod sla;
+pub(crate) use sla::{done_status, open_status};
 mod sync_apply;
 mod tickets;
 mod undo;

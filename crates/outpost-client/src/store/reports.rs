@@ -432,13 +432,14 @@ impl Store {
     /// (the stored snapshot's state at now, as the board shows it).
     fn agent_load(&self, q: &ReportQuery, now: DateTime<Utc>) -> StoreResult<Vec<AgentLoad>> {
         let (scope_sql, scope_values) = scope(q);
+        let open = super::open_status("t.status");
         let sql = format!(
             "SELECT t.assignee_id, count(*),
                     sum(t.sla_state IN (1, 2) AND t.breach_at IS NOT NULL AND t.breach_at <= ?1
                         OR t.sla_state = 3),
                     sum(t.sla_state IN (1, 2) AND NOT (t.breach_at IS NOT NULL AND t.breach_at <= ?1)
                         AND (t.sla_state = 2 OR t.at_risk_at IS NOT NULL AND t.at_risk_at <= ?1))
-             FROM tickets t INDEXED BY tickets_open_load WHERE t.status IN (0, 1, 2){scope_sql}
+             FROM tickets t INDEXED BY tickets_open_load WHERE {open}{scope_sql}
              GROUP BY t.assignee_id"
         );
         let values = std::iter::once(Value::Integer(ms(now))).chain(scope_values);

@@ -35,9 +35,8 @@ pub(crate) use events::{
 #[cfg(test)]
 pub(crate) use settings::OUTCOMES_PENDING;
 pub(crate) use settings::{ensure_outcomes, ensure_sla_settings, replace_in};
-#[cfg(test)]
-pub(crate) use time::active_ranks;
 pub use time::{SlaCounts, SlaTransition};
+pub(crate) use time::{done_status, open_status};
 
 use super::write::WriteCtx;
 use crate::error::StoreResult;

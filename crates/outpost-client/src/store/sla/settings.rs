@@ -99,7 +99,7 @@ pub(crate) fn reevaluate_tickets(
     active_only: bool,
 ) -> StoreResult<u64> {
     let filter = if active_only && !config.outcomes {
-        format!("WHERE t.status IN ({})", super::time::active_ranks())
+        format!("WHERE {}", super::time::open_status("t.status"))
     } else {
         String::new()
     };
