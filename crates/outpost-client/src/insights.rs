@@ -478,7 +478,7 @@ impl Store {
              WHERE category_id IS ?1 AND {} AND priority = ?2
                AND resolved_at IS NOT NULL AND rid <> ?3
              ORDER BY created_at DESC LIMIT ?4",
-            crate::store::done_status("status")
+            crate::store::done_range("status")
         );
         let mut spans: Vec<i64> = self
             .conn()

@@ -592,9 +592,9 @@ mod tests {
         let mut conn = conn;
         super::super::migrations::migrate(&mut conn, super::super::migrations::MIGRATIONS).unwrap();
         let sql = format!(
-            "EXPLAIN QUERY PLAN SELECT sla_state, at_risk_at <= 1, breach_at <= 1 FROM tickets
-             WHERE {}",
-            super::super::sla::open_status("status")
+            "EXPLAIN QUERY PLAN SELECT sla_state, at_risk_at <= 1, breach_at <= 1
+             FROM tickets INDEXED BY tickets_open_sla WHERE {}",
+            super::super::sla::open_range("status")
         );
         let plan: Vec<String> = conn
             .prepare(&sql)
@@ -605,7 +605,7 @@ mod tests {
             .unwrap();
         assert!(
             plan.iter().any(|p| p.contains("tickets_open_sla")),
-            "partial index WHERE matches open_status(): {plan:?}"
+            "partial index WHERE matches open_range(): {plan:?}"
         );
     }
 

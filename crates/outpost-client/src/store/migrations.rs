@@ -533,8 +533,8 @@ ALTER TABLE sync_bases RENAME TO sync_tickets;
 /// every row write for
 /// - an `IN` list in a partial index's WHERE, for the old and the new row:
 ///   the indexes over open or done tickets now test a range (`BETWEEN 0 AND
-///   2`, `BETWEEN 3 AND 4`), and the queries that use them say the same range
-///   (`sla::open_status`, `sla::done_status`);
+///   2`, `BETWEEN 3 AND 4`), and the queries that scan them say the same
+///   range (`sla::open_range`, `sla::done_range`) and name the index;
 /// - an `INSERT ... SELECT` that reads the table it writes: the
 ///   `ticket_counts` triggers first add one to the group's row and insert it
 ///   only when there was none (`changes() = 0`: within a trigger, the rows
@@ -790,8 +790,9 @@ mod tests {
         );
         assert_eq!(after, 0, "ranges and the new triggers need none");
 
-        let open = crate::store::sla::open_status("status");
-        let done = crate::store::sla::done_status("status");
+        let open = crate::store::sla::open_range("status");
+        let done = crate::store::sla::done_range("status");
+        assert_eq!(crate::store::sla::open_status("s"), "s IN (0, 1, 2)");
         assert_eq!(open, "status BETWEEN 0 AND 2");
         assert_eq!(done, "status BETWEEN 3 AND 4");
         for (index, term, rows) in [

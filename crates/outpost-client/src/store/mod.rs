@@ -27,7 +27,7 @@ mod rows;
 mod session;
 mod setup;
 mod sla;
-pub(crate) use sla::{done_status, open_status};
+pub(crate) use sla::{done_range, open_range, open_status};
 mod sync_apply;
 mod tickets;
 mod undo;

@@ -432,7 +432,7 @@ impl Store {
     /// (the stored snapshot's state at now, as the board shows it).
     fn agent_load(&self, q: &ReportQuery, now: DateTime<Utc>) -> StoreResult<Vec<AgentLoad>> {
         let (scope_sql, scope_values) = scope(q);
-        let open = super::open_status("t.status");
+        let open = super::open_range("t.status");
         let sql = format!(
             "SELECT t.assignee_id, count(*),
                     sum(t.sla_state IN (1, 2) AND t.breach_at IS NOT NULL AND t.breach_at <= ?1

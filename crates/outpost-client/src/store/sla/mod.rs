@@ -36,7 +36,7 @@ pub(crate) use events::{
 pub(crate) use settings::OUTCOMES_PENDING;
 pub(crate) use settings::{ensure_outcomes, ensure_sla_settings, replace_in};
 pub use time::{SlaCounts, SlaTransition};
-pub(crate) use time::{done_status, open_status};
+pub(crate) use time::{done_range, open_range, open_status};
 
 use super::write::WriteCtx;
 use crate::error::StoreResult;
