@@ -58,7 +58,8 @@ describe('InboxView', () => {
 
     fireEvent.click(screen.getByRole('button', { name: 'Create ticket' }));
     const dialog = await screen.findByRole('dialog', { name: 'Create ticket' });
-    const title = within(dialog).getByLabelText('Title') as HTMLInputElement;
+    // The form shows once its prefill has loaded ("Loading…" before).
+    const title = (await within(dialog).findByLabelText('Title')) as HTMLInputElement;
     await waitFor(() => expect(title.value).toBe('Cannot log in after password reset'));
     expect((within(dialog).getByLabelText('Description') as HTMLTextAreaElement).value).toContain('I reset my password');
     fireEvent.change(within(dialog).getByLabelText('Priority'), { target: { value: 'high' } });
