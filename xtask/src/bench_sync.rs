@@ -106,13 +106,9 @@ fn mutation(client: Uuid, actor: AgentId, seq: i64, op: MutationOp) -> Mutation 
 
 fn new_ticket(title: String) -> NewTicket {
     NewTicket {
-        title,
         description: "Benchmark ticket".into(),
-        priority: Priority::Normal,
-        category_id: None,
-        assignee_id: None,
         requester: "customer@bench.example".into(),
-        conversation_id: None,
+        ..NewTicket::titled(title)
     }
 }
 

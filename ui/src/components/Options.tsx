@@ -6,30 +6,27 @@
 import type { Agent, Category } from '../bindings';
 import { PRIORITIES, PRIORITY_LABEL, STATUSES, STATUS_LABEL } from '../lib/format';
 
-/** Every status, in workflow order, labelled ("Open", "In Progress"…). */
-export function StatusOptions() {
+/** One option per value of a fixed list, labelled from `labels`. */
+function LabelledOptions<T extends string>({ values, labels }: { values: readonly T[]; labels: Record<T, string> }) {
   return (
     <>
-      {STATUSES.map((s) => (
-        <option key={s} value={s}>
-          {STATUS_LABEL[s]}
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {labels[v]}
         </option>
       ))}
     </>
   );
 }
 
+/** Every status, in workflow order, labelled ("Open", "In Progress"…). */
+export function StatusOptions() {
+  return <LabelledOptions values={STATUSES} labels={STATUS_LABEL} />;
+}
+
 /** Every priority, most urgent first, labelled ("Urgent", "High"…). */
 export function PriorityOptions() {
-  return (
-    <>
-      {PRIORITIES.map((p) => (
-        <option key={p} value={p}>
-          {PRIORITY_LABEL[p]}
-        </option>
-      ))}
-    </>
-  );
+  return <LabelledOptions values={PRIORITIES} labels={PRIORITY_LABEL} />;
 }
 
 /** One option per agent: value `valuePrefix` + id, text the name, plus " (me)" for `meId`. */

@@ -14,17 +14,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 use uuid::Uuid;
 
-fn new_ticket(title: &str) -> NewTicket {
-    NewTicket::titled(title)
-}
-
 fn create(dev: &mut Device, wall: i64, title: &str) -> (TicketId, outpost_core::sync::Mutation) {
     let id = TicketId(Uuid::now_v7());
     let m = dev.op(
         wall,
         MutationOp::CreateTicket {
             id,
-            ticket: new_ticket(title),
+            ticket: NewTicket::titled(title),
             created_at: chrono::Utc::now(),
         },
     );
